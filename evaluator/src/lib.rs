@@ -1,0 +1,49 @@
+//! # neptune-cmk-evaluator
+//!
+//! The pure core of neptune-cmk: given what AWS Config sends (an invoking
+//! event, configuration items) and facts about KMS keys, decide whether each
+//! Amazon Neptune cluster, instance and cluster snapshot is encrypted at rest
+//! with a KMS *customer managed* key.
+//!
+//! This crate performs no I/O, reads no clock and knows no AWS SDK or Lambda
+//! runtime: time, facts and parameters come in as arguments, and verdicts
+//! go out as values. The `neptune-cmk-rule` crate is the shell that fetches
+//! the facts and writes the verdicts.
+//!
+//! ## Layout
+//! - [`InvokingEvent`] parses `invokingEvent`; [`ConfigurationItem`] parses
+//!   items in both dialects Config uses.
+//! - [`RuleParameters`] parses `ruleParameters`.
+//! - [`assess`] starts a decision, which the adapter drives through
+//!   [`Assessment`] by supplying cluster facts and [`KeyLookup`]s.
+//! - [`Evaluation`] is the output; [`Annotation`] guarantees its length.
+//!
+//! Domain outcomes (not Neptune, deleted, unencrypted) are evaluations;
+//! [`Error`] is only for malformed input.
+#![warn(missing_docs, unreachable_pub)]
+
+mod annotation;
+mod error;
+mod evaluation;
+mod event;
+mod item;
+mod json;
+mod key;
+mod params;
+mod resource;
+mod timestamp;
+
+pub use annotation::{Annotation, MAX_ANNOTATION_BYTES, TRUNCATION_MARKER};
+pub use error::Error;
+pub use evaluation::{Compliance, Evaluation};
+pub use event::InvokingEvent;
+pub use item::{ConfigurationItem, ItemHeader, ItemStatus};
+pub use key::{
+    EncryptionLevel, KeyFacts, KeyLookup, KeyManager, KeyOrigin, KeyReference, KeyState,
+};
+pub use params::RuleParameters;
+pub use resource::{
+    assess, partition_of, screen, Assessment, ClusterEncryption, Encryption, NeptuneResource,
+    PendingCluster, PendingKey, ResourceKind, Subject,
+};
+pub use timestamp::Timestamp;

@@ -1,0 +1,548 @@
+//! Neptune resources and the decision: from a configuration item (or from
+//! facts the adapter gathered in a sweep) to an [`Evaluation`].
+//!
+//! The decision is a small state machine the adapter drives, so the
+//! evaluator itself never performs I/O:
+//!
+//! ```text
+//! assess(item) ─┬─ Decided(evaluation)                  not applicable / unencrypted
+//!               ├─ NeedsCluster(pending) ── resolve(cluster facts) ─┐   instance
+//!               └─ NeedsKey(pending) ── decide(key lookup, params) ◄┘
+//! ```
+
+use crate::item::RawConfiguration;
+use crate::json::{self, opt_bool, opt_str, req_str};
+use crate::{
+    Annotation, Compliance, ConfigurationItem, EncryptionLevel, Error, Evaluation, ItemHeader,
+    KeyLookup, KeyManager, KeyReference, KeyState, RuleParameters, Timestamp,
+};
+
+/// The three Config resource types Neptune databases are recorded as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResourceKind {
+    /// `AWS::RDS::DBCluster`.
+    Cluster,
+    /// `AWS::RDS::DBInstance`.
+    Instance,
+    /// `AWS::RDS::DBClusterSnapshot`.
+    ClusterSnapshot,
+}
+
+impl ResourceKind {
+    /// Every kind, in the order sweeps list them.
+    pub const ALL: [Self; 3] = [Self::Cluster, Self::Instance, Self::ClusterSnapshot];
+
+    /// Config's resource type name.
+    pub fn config_type(self) -> &'static str {
+        match self {
+            Self::Cluster => "AWS::RDS::DBCluster",
+            Self::Instance => "AWS::RDS::DBInstance",
+            Self::ClusterSnapshot => "AWS::RDS::DBClusterSnapshot",
+        }
+    }
+
+    /// The kind for a Config resource type, if it is one of the three.
+    pub fn from_config_type(resource_type: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.config_type() == resource_type)
+    }
+
+    /// Words for annotations.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Cluster => "cluster",
+            Self::Instance => "instance",
+            Self::ClusterSnapshot => "cluster snapshot",
+        }
+    }
+}
+
+/// Which resource an evaluation is about, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    /// Cluster, instance or snapshot.
+    pub kind: ResourceKind,
+    /// Config's resource id: `cluster-…` (DbClusterResourceId), `db-…`
+    /// (DbiResourceId) or the snapshot identifier.
+    pub resource_id: String,
+    /// The DB identifier, for people.
+    pub identifier: Option<String>,
+    /// The account that owns the resource.
+    pub account_id: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`, …
+    pub partition: String,
+    /// The resource's region.
+    pub region: Option<String>,
+    /// Capture time of the item, or the sweep's notification time.
+    pub ordering_timestamp: Timestamp,
+}
+
+impl Subject {
+    /// A subject whose partition is taken from `arn` when given, else
+    /// inferred from `region`.
+    pub fn new(
+        kind: ResourceKind,
+        resource_id: impl Into<String>,
+        account_id: impl Into<String>,
+        region: Option<String>,
+        arn: Option<&str>,
+        ordering_timestamp: Timestamp,
+    ) -> Self {
+        Self {
+            kind,
+            resource_id: resource_id.into(),
+            identifier: None,
+            account_id: account_id.into(),
+            partition: partition_of(arn, region.as_deref()).to_owned(),
+            region,
+            ordering_timestamp,
+        }
+    }
+
+    /// Sets the DB identifier shown in annotations.
+    pub fn with_identifier(mut self, identifier: Option<String>) -> Self {
+        self.identifier = identifier;
+        self
+    }
+
+    /// An evaluation of this subject.
+    pub fn evaluation(&self, compliance: Compliance, annotation: impl Into<String>) -> Evaluation {
+        Evaluation {
+            resource_type: self.kind.config_type().to_owned(),
+            resource_id: self.resource_id.clone(),
+            compliance,
+            annotation: Annotation::new(annotation),
+            ordering_timestamp: self.ordering_timestamp,
+        }
+    }
+}
+
+/// The partition of an ARN, or the one a region belongs to.
+pub fn partition_of(arn: Option<&str>, region: Option<&str>) -> &'static str {
+    let from_arn = arn
+        .and_then(|arn| arn.strip_prefix("arn:"))
+        .and_then(|rest| rest.split(':').next());
+    match (from_arn, region) {
+        (Some("aws-cn"), _) => "aws-cn",
+        (Some("aws-us-gov"), _) => "aws-us-gov",
+        (Some("aws-iso"), _) => "aws-iso",
+        (Some("aws-iso-b"), _) => "aws-iso-b",
+        (Some("aws-iso-e"), _) => "aws-iso-e",
+        (Some("aws-iso-f"), _) => "aws-iso-f",
+        (Some("aws-eusc"), _) => "aws-eusc",
+        (Some(_), _) => "aws",
+        (None, Some(region)) if region.starts_with("cn-") => "aws-cn",
+        (None, Some(region)) if region.starts_with("us-gov-") => "aws-us-gov",
+        (None, _) => "aws",
+    }
+}
+
+/// How a resource is encrypted, as far as its own facts tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Encryption {
+    /// Storage encryption is off (or not stated, for a cluster or snapshot).
+    Off,
+    /// Encrypted with this key.
+    On(KeyReference),
+    /// An instance whose encryption is its cluster's, to be looked up.
+    FromCluster {
+        /// The cluster's DB identifier.
+        cluster_identifier: String,
+    },
+}
+
+impl Encryption {
+    /// From `StorageEncrypted` and `KmsKeyId` of a cluster or snapshot.
+    /// `field` names `KmsKeyId` in errors.
+    pub fn from_storage(
+        storage_encrypted: bool,
+        kms_key_id: Option<&str>,
+        subject: &Subject,
+        field: &str,
+    ) -> Result<Self, Error> {
+        if !storage_encrypted {
+            return Ok(Self::Off);
+        }
+        let kms_key_id = kms_key_id.ok_or_else(|| {
+            Error::missing(field, "an encrypted resource names its KMS key (kmsKeyId)")
+        })?;
+        KeyReference::resolve(kms_key_id, subject, field).map(Self::On)
+    }
+}
+
+/// A Neptune resource with the facts needed to judge it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeptuneResource {
+    /// Which resource.
+    pub subject: Subject,
+    /// What its own facts say about encryption.
+    pub encryption: Encryption,
+}
+
+/// Where the decision stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum Assessment {
+    /// The verdict needs no more facts.
+    Decided(Evaluation),
+    /// An instance: look its cluster up, then [`PendingCluster::resolve`].
+    NeedsCluster(PendingCluster),
+    /// Encrypted: describe the key, then [`PendingKey::decide`].
+    NeedsKey(PendingKey),
+}
+
+/// An instance waiting for its cluster's encryption facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCluster {
+    subject: Subject,
+    cluster_identifier: String,
+}
+
+/// The encryption facts of a cluster, as DescribeDBClusters reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterEncryption {
+    /// `StorageEncrypted`.
+    pub storage_encrypted: bool,
+    /// `KmsKeyId`.
+    pub kms_key_id: Option<String>,
+}
+
+/// A resource waiting for the facts of the key that encrypts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingKey {
+    subject: Subject,
+    key: KeyReference,
+    via_cluster: Option<String>,
+}
+
+/// Decides NOT_APPLICABLE from the header alone: a resource type out of
+/// scope, `eventLeftScope`, or a deleted or unrecorded resource. Returns
+/// the kind when the item needs a closer look. Oversized notifications use
+/// this to skip fetching items that cannot matter.
+pub fn screen(header: &ItemHeader, event_left_scope: bool) -> Result<ResourceKind, Evaluation> {
+    let not_applicable = |text: String| Evaluation {
+        resource_type: header.resource_type.clone(),
+        resource_id: header.resource_id.clone(),
+        compliance: Compliance::NotApplicable,
+        annotation: Annotation::new(text),
+        ordering_timestamp: header.capture_time,
+    };
+    let Some(kind) = ResourceKind::from_config_type(&header.resource_type) else {
+        return Err(not_applicable(format!(
+            "{} is not evaluated by this rule; it evaluates Neptune DB clusters, instances and \
+             cluster snapshots",
+            header.resource_type
+        )));
+    };
+    if event_left_scope {
+        return Err(not_applicable(
+            "the resource left the rule's scope (eventLeftScope)".to_owned(),
+        ));
+    }
+    if !header.status.is_live() {
+        let why = match header.status {
+            crate::ItemStatus::ResourceNotRecorded => "Config no longer records this resource",
+            _ => "the resource was deleted",
+        };
+        return Err(not_applicable(format!(
+            "{why} ({})",
+            header.status.as_str()
+        )));
+    }
+    Ok(kind)
+}
+
+/// Starts the decision for one configuration item.
+pub fn assess(item: &ConfigurationItem, event_left_scope: bool) -> Result<Assessment, Error> {
+    let header = &item.header;
+    let kind = match screen(header, event_left_scope) {
+        Ok(kind) => kind,
+        Err(not_applicable) => return Ok(Assessment::Decided(not_applicable)),
+    };
+    let field = |name: &str| format!("configurationItem.configuration.{name}");
+    let text = item.configuration.as_deref().ok_or_else(|| {
+        Error::missing(
+            "configurationItem.configuration",
+            "an item of a live resource carries its configuration",
+        )
+    })?;
+    let configuration: RawConfiguration = json::parse(text, "configurationItem.configuration")?;
+    let engine = req_str(
+        &configuration.engine,
+        &field("engine"),
+        "RDS, Aurora, DocumentDB and Neptune items all name their engine",
+    )?;
+    if !engine.eq_ignore_ascii_case("neptune") {
+        return Ok(Assessment::Decided(Evaluation {
+            resource_type: header.resource_type.clone(),
+            resource_id: header.resource_id.clone(),
+            compliance: Compliance::NotApplicable,
+            annotation: Annotation::new(format!(
+                "engine {engine} is not Neptune; this rule evaluates only engine neptune"
+            )),
+            ordering_timestamp: header.capture_time,
+        }));
+    }
+    let identifier_field = match kind {
+        ResourceKind::Cluster => (&configuration.dbcluster_identifier, "dbclusterIdentifier"),
+        ResourceKind::Instance => (&configuration.instance_identifier, "dBInstanceIdentifier"),
+        ResourceKind::ClusterSnapshot => (
+            &configuration.snapshot_identifier,
+            "dbclusterSnapshotIdentifier",
+        ),
+    };
+    let identifier = opt_str(identifier_field.0, &field(identifier_field.1))?
+        .or(header.resource_name.as_deref())
+        .map(str::to_owned);
+    let subject = Subject::new(
+        kind,
+        header.resource_id.clone(),
+        header.account_id.clone(),
+        header.region.clone(),
+        header.arn.as_deref(),
+        header.capture_time,
+    )
+    .with_identifier(identifier);
+    let storage_encrypted = opt_bool(&configuration.storage_encrypted, &field("storageEncrypted"))?;
+    let kms_key_id = opt_str(&configuration.kms_key_id, &field("kmsKeyId"))?;
+    let encryption = match (kind, storage_encrypted, kms_key_id) {
+        // Neptune manages encryption per cluster; an instance item that does
+        // not state both facts is judged by its cluster.
+        (ResourceKind::Instance, Some(false), _) => Encryption::Off,
+        (ResourceKind::Instance, Some(true), Some(key)) if !key.trim().is_empty() => {
+            Encryption::from_storage(true, Some(key), &subject, &field("kmsKeyId"))?
+        }
+        (ResourceKind::Instance, _, _) => Encryption::FromCluster {
+            cluster_identifier: req_str(
+                &configuration.parent_cluster_identifier,
+                &field("dBClusterIdentifier"),
+                "every Neptune instance belongs to a cluster, whose encryption it inherits",
+            )?
+            .to_owned(),
+        },
+        (_, storage_encrypted, kms_key_id) => Encryption::from_storage(
+            storage_encrypted.unwrap_or(false),
+            kms_key_id,
+            &subject,
+            &field("kmsKeyId"),
+        )?,
+    };
+    Ok(NeptuneResource {
+        subject,
+        encryption,
+    }
+    .assess())
+}
+
+impl NeptuneResource {
+    /// Decides what it can from the resource's own facts.
+    pub fn assess(self) -> Assessment {
+        match self.encryption {
+            Encryption::Off => Assessment::Decided(unencrypted(&self.subject, None)),
+            Encryption::On(key) => Assessment::NeedsKey(PendingKey {
+                subject: self.subject,
+                key,
+                via_cluster: None,
+            }),
+            Encryption::FromCluster { cluster_identifier } => {
+                Assessment::NeedsCluster(PendingCluster {
+                    subject: self.subject,
+                    cluster_identifier,
+                })
+            }
+        }
+    }
+}
+
+impl PendingCluster {
+    /// The DB identifier of the cluster to look up.
+    pub fn cluster_identifier(&self) -> &str {
+        &self.cluster_identifier
+    }
+
+    /// The instance being judged.
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// Continues with the cluster's facts; `None` when the cluster does not
+    /// exist (any more).
+    pub fn resolve(self, cluster: Option<&ClusterEncryption>) -> Result<Assessment, Error> {
+        let Some(cluster) = cluster else {
+            return Ok(Assessment::Decided(self.subject.evaluation(
+                Compliance::NonCompliant,
+                format!(
+                    "its cluster {} was not found, so the instance's encryption cannot be verified",
+                    self.cluster_identifier
+                ),
+            )));
+        };
+        let field = format!("DBCluster {} KmsKeyId", self.cluster_identifier);
+        match Encryption::from_storage(
+            cluster.storage_encrypted,
+            cluster.kms_key_id.as_deref(),
+            &self.subject,
+            &field,
+        )? {
+            Encryption::On(key) => Ok(Assessment::NeedsKey(PendingKey {
+                subject: self.subject,
+                key,
+                via_cluster: Some(self.cluster_identifier),
+            })),
+            _ => Ok(Assessment::Decided(unencrypted(
+                &self.subject,
+                Some(&self.cluster_identifier),
+            ))),
+        }
+    }
+}
+
+impl PendingKey {
+    /// The key to describe, by full ARN.
+    pub fn key(&self) -> &KeyReference {
+        &self.key
+    }
+
+    /// The resource being judged.
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// The verdict, given what DescribeKey said. The only error is a
+    /// same-account key whose DescribeKey was denied: that is a missing
+    /// permission of the rule, not a fact about the resource.
+    pub fn decide(
+        self,
+        lookup: &KeyLookup,
+        parameters: &RuleParameters,
+    ) -> Result<Evaluation, Error> {
+        let subject = &self.subject;
+        let via = match &self.via_cluster {
+            Some(cluster) => format!("its cluster {cluster} is "),
+            None => String::new(),
+        };
+        let key = self.key.arn();
+        let verdict = |compliance, text: String| Ok(subject.evaluation(compliance, text));
+        match lookup {
+            KeyLookup::NotFound => verdict(
+                Compliance::NonCompliant,
+                format!(
+                    "{via}encrypted with KMS key {key}, which was not found: it was deleted or \
+                     never existed, so the data cannot be decrypted"
+                ),
+            ),
+            KeyLookup::AccessDenied if self.key.account_id() == subject.account_id => {
+                Err(Error::KeyAccessDenied {
+                    key_arn: key.to_owned(),
+                    account_id: subject.account_id.clone(),
+                })
+            }
+            KeyLookup::AccessDenied => {
+                let owner = self.key.account_id();
+                if !parameters.allows_key(key) {
+                    verdict(
+                        Compliance::NonCompliant,
+                        format!("{via}encrypted with key {key}, which is not in allowedKmsKeyArns"),
+                    )
+                } else if parameters.desired_level == EncryptionLevel::CustomerManaged {
+                    // An AWS managed key never works across accounts, so a key
+                    // owned by another account is customer managed.
+                    verdict(
+                        Compliance::Compliant,
+                        format!(
+                            "{via}encrypted with key {key} of account {owner}: customer managed, \
+                             as AWS managed keys cannot be used across accounts (key state not \
+                             verified: DescribeKey denied)"
+                        ),
+                    )
+                } else {
+                    verdict(
+                        Compliance::NonCompliant,
+                        format!(
+                            "{via}encrypted with key {key} of account {owner}; cannot verify \
+                             desiredEncryptionLevel {}: DescribeKey denied, allow this rule's role \
+                             kms:DescribeKey in the key policy",
+                            parameters.desired_level.as_str()
+                        ),
+                    )
+                }
+            }
+            KeyLookup::Found(facts) => {
+                let key = facts.arn.as_str();
+                if facts.key_manager == KeyManager::Aws {
+                    return verdict(
+                        Compliance::NonCompliant,
+                        format!(
+                            "{via}encrypted with the AWS managed key aws/rds ({key}), not a customer \
+                             managed key; restore a snapshot into a new cluster with a customer \
+                             managed key"
+                        ),
+                    );
+                }
+                if parameters.require_enabled_key && facts.key_state != KeyState::Enabled {
+                    let fix = match facts.key_state {
+                        KeyState::PendingDeletion | KeyState::PendingReplicaDeletion => {
+                            "cancel the key deletion"
+                        }
+                        KeyState::Disabled => "enable the key",
+                        KeyState::Unavailable => "reconnect its custom key store",
+                        _ => "make the key usable",
+                    };
+                    return verdict(
+                        Compliance::NonCompliant,
+                        format!(
+                            "{via}encrypted with customer managed key {key}, which is {}, not \
+                             Enabled: the data becomes unreadable; {fix}",
+                            facts.key_state
+                        ),
+                    );
+                }
+                let level = facts.level();
+                if level < parameters.desired_level {
+                    return verdict(
+                        Compliance::NonCompliant,
+                        format!(
+                            "{via}encrypted with key {key} (origin {}), below \
+                             desiredEncryptionLevel {}: it requires a {}",
+                            facts.origin.as_str(),
+                            parameters.desired_level.as_str(),
+                            parameters.desired_level.describe()
+                        ),
+                    );
+                }
+                if !parameters.allows_key(key) && !parameters.allows_key(self.key.arn()) {
+                    return verdict(
+                        Compliance::NonCompliant,
+                        format!("{via}encrypted with key {key}, which is not in allowedKmsKeyArns"),
+                    );
+                }
+                verdict(
+                    Compliance::Compliant,
+                    format!(
+                        "{via}encrypted with {} {key} ({})",
+                        level.describe(),
+                        facts.key_state
+                    ),
+                )
+            }
+        }
+    }
+}
+
+fn unencrypted(subject: &Subject, via_cluster: Option<&str>) -> Evaluation {
+    let text = match (subject.kind, via_cluster) {
+        (_, Some(cluster)) => format!(
+            "its cluster {cluster} has storage encryption off; an existing cluster cannot be \
+             encrypted: restore a snapshot into a new cluster with a customer managed key"
+        ),
+        (ResourceKind::ClusterSnapshot, None) => "storage encryption is off; this snapshot \
+             cannot be encrypted in place: restore it into a new cluster with a customer managed \
+             key, snapshot that, and delete this one"
+            .to_owned(),
+        _ => "storage encryption is off; an existing cluster cannot be encrypted: restore a \
+             snapshot into a new cluster with a customer managed key"
+            .to_owned(),
+    };
+    subject.evaluation(Compliance::NonCompliant, text)
+}

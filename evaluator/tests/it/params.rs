@@ -1,0 +1,122 @@
+//! `ruleParameters`: defaults, every value, and errors that list the valid
+//! choices.
+
+use expect_test::{expect, Expect};
+use neptune_cmk_evaluator::{EncryptionLevel, RuleParameters};
+
+#[track_caller]
+fn check(text: Option<&str>, expect: Expect) {
+    let rendered = match RuleParameters::parse(text) {
+        Ok(parameters) => format!("{parameters:?}"),
+        Err(error) => format!("error: {error}"),
+    };
+    expect.assert_eq(&rendered);
+}
+
+#[test]
+fn defaults() {
+    let defaults = RuleParameters::parse(None).unwrap();
+    assert_eq!(defaults.desired_level, EncryptionLevel::CustomerManaged);
+    assert!(defaults.require_enabled_key);
+    assert_eq!(defaults.allowed_key_arns, None);
+    assert_eq!(RuleParameters::parse(Some("")).unwrap(), defaults);
+    assert_eq!(RuleParameters::parse(Some("{}")).unwrap(), defaults);
+    // Conformance packs send blank optional parameters as empty strings.
+    assert_eq!(
+        RuleParameters::parse(Some(
+            r#"{"desiredEncryptionLevel":"","allowedKmsKeyArns":" ","requireEnabledKey":""}"#
+        ))
+        .unwrap(),
+        defaults
+    );
+}
+
+#[test]
+fn every_parameter() {
+    check(
+        Some(
+            r#"{"desiredEncryptionLevel":"cloudhsm","allowedKmsKeyArns":"arn:aws:kms:us-east-1:111122223333:key/a, arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/b","requireEnabledKey":"FALSE","ExecutionRoleName":"NeptuneCmkExecutionRole"}"#,
+        ),
+        expect![[
+            r#"RuleParameters { desired_level: CloudHsm, allowed_key_arns: Some({"arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/b", "arn:aws:kms:us-east-1:111122223333:key/a"}), require_enabled_key: false, execution_role_name: Some("NeptuneCmkExecutionRole") }"#
+        ]],
+    );
+}
+
+#[test]
+fn unknown_parameter_is_an_error() {
+    check(
+        Some(r#"{"desiredEncryptionlevel":"EXTERNAL"}"#),
+        expect![[
+            r#"error: ruleParameters has the unknown parameter "desiredEncryptionlevel"; valid parameters are desiredEncryptionLevel, allowedKmsKeyArns, requireEnabledKey and ExecutionRoleName (names are case-sensitive)"#
+        ]],
+    );
+}
+
+#[test]
+fn bad_level() {
+    check(
+        Some(r#"{"desiredEncryptionLevel":"AWS_MANAGED"}"#),
+        expect![[
+            r#"error: ruleParameters.desiredEncryptionLevel has the invalid value "AWS_MANAGED"; expected CUSTOMER_MANAGED, EXTERNAL or CLOUDHSM"#
+        ]],
+    );
+}
+
+#[test]
+fn bad_boolean() {
+    check(
+        Some(r#"{"requireEnabledKey":"yes"}"#),
+        expect![[
+            r#"error: ruleParameters.requireEnabledKey has the invalid value "yes"; expected true or false"#
+        ]],
+    );
+}
+
+#[test]
+fn allow_list_entry_that_is_not_a_key_arn() {
+    check(
+        Some(r#"{"allowedKmsKeyArns":"arn:aws:kms:us-east-1:111122223333:alias/prod"}"#),
+        expect![[
+            r#"error: ruleParameters.allowedKmsKeyArns has the invalid value "arn:aws:kms:us-east-1:111122223333:alias/prod"; expected comma-separated key ARNs such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-… (alias ARNs and key ids cannot be matched reliably)"#
+        ]],
+    );
+}
+
+#[test]
+fn role_arn_instead_of_role_name() {
+    check(
+        Some(r#"{"ExecutionRoleName":"arn:aws:iam::111122223333:role/x"}"#),
+        expect![[
+            r#"error: ruleParameters.ExecutionRoleName has the invalid value "arn:aws:iam::111122223333:role/x"; expected an IAM role name (1-64 characters from A-Z a-z 0-9 +=,.@_-), not an ARN"#
+        ]],
+    );
+}
+
+#[test]
+fn not_json() {
+    check(
+        Some("desiredEncryptionLevel=EXTERNAL"),
+        expect![[
+            r#"error: ruleParameters is not valid JSON (expected value at line 1 column 1); send the text exactly as AWS Config produced it"#
+        ]],
+    );
+}
+
+#[test]
+fn not_an_object() {
+    check(
+        Some(r#"["CUSTOMER_MANAGED"]"#),
+        expect![[r#"error: ruleParameters must be a JSON object, found an array of 1 items"#]],
+    );
+}
+
+#[test]
+fn non_string_value() {
+    check(
+        Some(r#"{"desiredEncryptionLevel":3}"#),
+        expect![[
+            r#"error: ruleParameters.desiredEncryptionLevel must be a string, found the number 3"#
+        ]],
+    );
+}
