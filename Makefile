@@ -33,9 +33,10 @@ rust-test: venv
 
 # A project-local Python environment for moto (tests) and cfn-lint (CDK).
 venv: $(VENV_STAMP)
-$(VENV_STAMP): tests/moto/requirements.txt
+$(VENV_STAMP): tests/moto/requirements.txt cdk/requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/moto/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
+	  -r tests/moto/requirements.txt -r cdk/requirements.txt
 	touch $@
 
 clean:

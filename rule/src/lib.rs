@@ -124,6 +124,13 @@ impl Rule {
         self
     }
 
+    /// Uses `clients` for the function's own account instead of clients
+    /// built from the SDK configuration (tests inject mocked clients here).
+    pub fn with_clients(mut self, clients: Clients) -> Self {
+        self.clients = clients;
+        self
+    }
+
     /// How long before the Lambda deadline a sweep stops (default 10 s).
     pub fn with_deadline_margin(mut self, margin: Duration) -> Self {
         self.deadline_margin = margin;
@@ -214,9 +221,15 @@ impl Rule {
                     parameters: &parameters,
                     ordering_timestamp: notification_creation_time,
                 };
-                let report = sweep::sweep(&context, &mut run).await?;
+                let report = match sweep::sweep(&context, &mut run).await {
+                    Ok(report) => report,
+                    // A sweep cut short still persists everything it judged.
+                    Err(error) => return Err(run.fail(error).await),
+                };
                 run.outcome.describe_key_calls = report.describe_key_calls;
-                run.checkpoint("finding stale results")?;
+                if let Err(error) = run.checkpoint("finding stale results") {
+                    return Err(run.fail(error).await);
+                }
                 let stale = stale_results(
                     &clients,
                     &rule_name,
@@ -322,6 +335,31 @@ impl Run {
             Ok(())
         } else {
             self.writer.push(evaluation).await
+        }
+    }
+}
+
+impl Run {
+    /// Writes what is queued, then returns `error` with the final count; a
+    /// write failure takes precedence, since it names what was lost.
+    async fn fail(&mut self, error: Error) -> Error {
+        if self.invocation.dry_run {
+            return error;
+        }
+        if let Err(write_error) = self.writer.flush().await {
+            return write_error;
+        }
+        match error {
+            Error::DeadlineExceeded {
+                phase,
+                remaining_ms,
+                ..
+            } => Error::DeadlineExceeded {
+                phase,
+                written: self.writer.written(),
+                remaining_ms,
+            },
+            other => other,
         }
     }
 }

@@ -1,0 +1,624 @@
+//! The real handler against a real (patched) moto server.
+
+use neptune_cmk_rule::{Invocation, Rule};
+use serde_json::json;
+
+use crate::harness::*;
+
+struct Setup {
+    moto: Moto,
+    rule: Rule,
+    fleet: Fleet,
+}
+
+async fn setup() -> Setup {
+    let moto = Moto::start();
+    let sdk_config = moto.sdk_config().await;
+    Setup {
+        rule: Rule::new(&sdk_config),
+        fleet: Fleet::new(&sdk_config),
+        moto,
+    }
+}
+
+fn only(written: &[(String, String, String, String)]) -> (String, String, String, String) {
+    assert_eq!(written.len(), 1, "{written:#?}");
+    written[0].clone()
+}
+
+#[tokio::test]
+async fn change_on_customer_managed_key_is_compliant() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let key = fleet.customer_key().await;
+    let cluster = fleet.cluster("graph-prod", "neptune", key.arn()).await;
+    let event = envelope(
+        cluster_change(&cluster, "neptune", key.arn()),
+        "{}",
+        "token-1",
+        false,
+    );
+    let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
+    assert_eq!(
+        (outcome.written, outcome.compliant, outcome.test_mode),
+        (1, 1, false)
+    );
+    let (resource_type, resource_id, compliance, annotation) = only(&moto.written());
+    assert_eq!(resource_type, "AWS::RDS::DBCluster");
+    assert_eq!(resource_id, cluster.resource_id);
+    assert_eq!(compliance, "COMPLIANT");
+    assert!(annotation.contains(key.arn().unwrap()), "{annotation}");
+    assert_eq!(moto.put_calls()[0]["resultToken"], "token-1");
+    assert_eq!(moto.calls("kms:DescribeKey"), 1);
+}
+
+#[tokio::test]
+async fn change_on_aws_managed_key_is_non_compliant() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let key = fleet.aws_rds_key().await;
+    let cluster = fleet
+        .cluster("graph-default-key", "neptune", key.arn())
+        .await;
+    let event = envelope(
+        cluster_change(&cluster, "neptune", key.arn()),
+        "{}",
+        "token-1",
+        false,
+    );
+    rule.handle(&event, Invocation::default()).await.unwrap();
+    let (_, _, compliance, annotation) = only(&moto.written());
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.contains("AWS managed key aws/rds"),
+        "{annotation}"
+    );
+}
+
+#[tokio::test]
+async fn change_on_unencrypted_cluster_needs_no_key_lookup() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let cluster = fleet.cluster("graph-plain", "neptune", None).await;
+    let event = envelope(
+        cluster_change(&cluster, "neptune", None),
+        "{}",
+        "token-1",
+        false,
+    );
+    rule.handle(&event, Invocation::default()).await.unwrap();
+    let (_, _, compliance, annotation) = only(&moto.written());
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.starts_with("storage encryption is off"),
+        "{annotation}"
+    );
+    assert_eq!(moto.calls("kms:DescribeKey"), 0);
+}
+
+#[tokio::test]
+async fn change_on_disabled_and_pending_deletion_keys() {
+    let Setup { moto, rule, fleet } = setup().await;
+    for (key, state) in [
+        (fleet.disabled_key().await, "Disabled"),
+        (fleet.pending_deletion_key().await, "PendingDeletion"),
+    ] {
+        let cluster = fleet
+            .cluster(
+                &format!("graph-{}", state.to_lowercase()),
+                "neptune",
+                key.arn(),
+            )
+            .await;
+        let event = envelope(
+            cluster_change(&cluster, "neptune", key.arn()),
+            "{}",
+            "token-1",
+            false,
+        );
+        rule.handle(&event, Invocation::default()).await.unwrap();
+        let written = moto.written();
+        let (_, _, compliance, annotation) = written.last().unwrap().clone();
+        assert_eq!(compliance, "NON_COMPLIANT");
+        assert!(
+            annotation.contains(&format!("which is {state}, not Enabled")),
+            "{annotation}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn change_on_key_that_does_not_exist() {
+    let Setup { moto, rule, .. } = setup().await;
+    let cluster = Cluster {
+        identifier: "graph-orphan".into(),
+        resource_id: "cluster-ORPHAN".into(),
+    };
+    let key = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000");
+    let event = envelope(
+        cluster_change(&cluster, "neptune", Some(&key)),
+        "{}",
+        "token-1",
+        false,
+    );
+    rule.handle(&event, Invocation::default()).await.unwrap();
+    let (_, _, compliance, annotation) = only(&moto.written());
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.contains("which was not found"), "{annotation}");
+}
+
+#[tokio::test]
+async fn change_on_other_engine_is_not_applicable() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let cluster = fleet.cluster("aurora-app", "aurora-postgresql", None).await;
+    let event = envelope(
+        cluster_change(&cluster, "aurora-postgresql", None),
+        "{}",
+        "token-1",
+        false,
+    );
+    rule.handle(&event, Invocation::default()).await.unwrap();
+    let (_, _, compliance, annotation) = only(&moto.written());
+    assert_eq!(compliance, "NOT_APPLICABLE");
+    assert!(
+        annotation.contains("aurora-postgresql is not Neptune"),
+        "{annotation}"
+    );
+}
+
+#[tokio::test]
+async fn left_scope_and_deleted_are_not_applicable() {
+    let Setup { moto, rule, .. } = setup().await;
+    let left: serde_json::Value =
+        serde_json::from_str(crate::fixture!("items/cluster-cmk.json")).unwrap();
+    rule.handle(
+        &envelope(change_notification(left), "{}", "token-1", true),
+        Invocation::default(),
+    )
+    .await
+    .unwrap();
+    let deleted: serde_json::Value =
+        serde_json::from_str(crate::fixture!("items/cluster-deleted.json")).unwrap();
+    rule.handle(
+        &envelope(change_notification(deleted), "{}", "token-1", false),
+        Invocation::default(),
+    )
+    .await
+    .unwrap();
+    let written = moto.written();
+    assert_eq!(written.len(), 2);
+    assert!(written
+        .iter()
+        .all(|(_, _, compliance, _)| compliance == "NOT_APPLICABLE"));
+    assert!(written[0].3.contains("eventLeftScope"));
+    assert!(written[1].3.contains("ResourceDeleted"));
+    assert_eq!(moto.calls("kms:DescribeKey"), 0);
+}
+
+#[tokio::test]
+async fn instance_is_judged_by_its_cluster() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let key = fleet.aws_rds_key().await;
+    let cluster = fleet
+        .cluster("graph-with-instance", "neptune", key.arn())
+        .await;
+    let dbi_resource_id = fleet
+        .instance("graph-with-instance-1", "graph-with-instance")
+        .await;
+    let mut item: serde_json::Value =
+        serde_json::from_str(crate::fixture!("items/instance-inherits-from-cluster.json")).unwrap();
+    item["resourceId"] = dbi_resource_id.clone().into();
+    item["configuration"]["dbiResourceId"] = dbi_resource_id.clone().into();
+    item["configuration"]["dBClusterIdentifier"] = cluster.identifier.clone().into();
+    moto.reset_calls();
+    rule.handle(
+        &envelope(change_notification(item), "{}", "token-1", false),
+        Invocation::default(),
+    )
+    .await
+    .unwrap();
+    let (resource_type, resource_id, compliance, annotation) = only(&moto.written());
+    assert_eq!(
+        (resource_type.as_str(), resource_id),
+        ("AWS::RDS::DBInstance", dbi_resource_id)
+    );
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation
+            .starts_with("its cluster graph-with-instance is encrypted with the AWS managed key"),
+        "{annotation}"
+    );
+    assert_eq!(moto.calls("rds:DescribeDBClusters"), 1);
+}
+
+#[tokio::test]
+async fn describe_key_denied_cross_account_and_same_account() {
+    let Setup { moto, rule, .. } = setup().await;
+    let cluster = Cluster {
+        identifier: "graph-shared-key".into(),
+        resource_id: "cluster-SHARED".into(),
+    };
+    let foreign_key = "arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333";
+    moto.fault(json!({"service": "kms", "operation": "DescribeKey", "error_code": "AccessDeniedException", "status": 400, "message": "denied", "count": 1}));
+    let event = envelope(
+        cluster_change(&cluster, "neptune", Some(foreign_key)),
+        "{}",
+        "token-1",
+        false,
+    );
+    rule.handle(&event, Invocation::default()).await.unwrap();
+    let (_, _, compliance, annotation) = only(&moto.written());
+    assert_eq!(compliance, "COMPLIANT");
+    assert!(
+        annotation.contains("AWS managed keys cannot be used across accounts"),
+        "{annotation}"
+    );
+
+    let own_key =
+        format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    moto.fault(json!({"service": "kms", "operation": "DescribeKey", "error_code": "AccessDeniedException", "status": 400, "message": "denied", "count": 1}));
+    let event = envelope(
+        cluster_change(&cluster, "neptune", Some(&own_key)),
+        "{}",
+        "token-1",
+        false,
+    );
+    let error = rule
+        .handle(&event, Invocation::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.error_type(), "MissingPermission");
+    assert!(
+        error.to_string().contains("grant kms:DescribeKey"),
+        "{error}"
+    );
+    assert_eq!(
+        moto.written().len(),
+        1,
+        "nothing written for the failed invocation"
+    );
+}
+
+#[tokio::test]
+async fn test_mode_token() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let cluster = fleet.cluster("graph-test-mode", "neptune", None).await;
+    let event = envelope(
+        cluster_change(&cluster, "neptune", None),
+        "{}",
+        "TESTMODE",
+        false,
+    );
+    let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
+    assert!(outcome.test_mode);
+    assert_eq!(moto.put_calls()[0]["testMode"], true);
+}
+
+#[tokio::test]
+async fn oversized_item_is_fetched_from_config_history() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let key = fleet.customer_key().await;
+    let cluster = fleet.cluster("graph-oversized", "neptune", key.arn()).await;
+    let mut item: serde_json::Value =
+        serde_json::from_str(crate::fixture!("items/cluster-cmk.history.json")).unwrap();
+    let mut configuration: serde_json::Value =
+        serde_json::from_str(item["configuration"].as_str().unwrap()).unwrap();
+    configuration["kmsKeyId"] = key.arn().unwrap().into();
+    configuration["dbClusterResourceId"] = cluster.resource_id.clone().into();
+    item["configuration"] = configuration.to_string().into();
+    item["resourceId"] = cluster.resource_id.clone().into();
+    item["awsRegion"] = REGION.into();
+    item["configurationItemCaptureTime"] = "2024-01-01T00:00:00.000Z".into();
+    moto.control(
+        "POST",
+        "config_history",
+        Some(json!({"resourceType": "AWS::RDS::DBCluster", "resourceId": cluster.resource_id, "item": item})),
+    );
+    let mut invoking_event: serde_json::Value =
+        serde_json::from_str(crate::fixture!("events/oversized-cluster.json")).unwrap();
+    let mut inner: serde_json::Value =
+        serde_json::from_str(invoking_event["invokingEvent"].as_str().unwrap()).unwrap();
+    inner["configurationItemSummary"]["resourceId"] = cluster.resource_id.clone().into();
+    invoking_event["invokingEvent"] = inner.to_string().into();
+    let event = serde_json::from_value(invoking_event).unwrap();
+    let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
+    assert_eq!(outcome.compliant, 1, "{outcome:?}");
+    assert_eq!(moto.calls("config:GetResourceConfigHistory"), 1);
+    let (_, resource_id, compliance, _) = only(&moto.written());
+    assert_eq!(
+        (resource_id, compliance.as_str()),
+        (cluster.resource_id, "COMPLIANT")
+    );
+}
+
+#[tokio::test]
+async fn periodic_sweep_judges_everything_and_removes_stale_results() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let good = fleet.customer_key().await;
+    let aws_rds = fleet.aws_rds_key().await;
+    let compliant = fleet.cluster("graph-good", "neptune", good.arn()).await;
+    let on_aws_key = fleet
+        .cluster("graph-aws-key", "neptune", aws_rds.arn())
+        .await;
+    let plain = fleet.cluster("graph-plain", "neptune", None).await;
+    fleet.cluster("aurora-app", "aurora-postgresql", None).await;
+    let good_instance = fleet.instance("graph-good-1", "graph-good").await;
+    let plain_instance = fleet.instance("graph-plain-1", "graph-plain").await;
+    fleet.snapshot("graph-good-manual", "graph-good").await;
+    moto.control(
+        "POST",
+        "result_tokens",
+        Some(json!({"resultToken": "sweep-token", "configRuleName": RULE_NAME})),
+    );
+    moto.control(
+        "POST",
+        "compliance",
+        Some(json!({"configRuleName": RULE_NAME, "results": [
+            {"resourceType": "AWS::RDS::DBCluster", "resourceId": "cluster-VANISHED", "complianceType": "COMPLIANT"},
+            {"resourceType": "AWS::RDS::DBCluster", "resourceId": compliant.resource_id, "complianceType": "COMPLIANT"},
+        ]})),
+    );
+    moto.reset_calls();
+    let event = envelope(
+        scheduled_notification("2030-01-01T00:00:00.000Z"),
+        "{}",
+        "sweep-token",
+        false,
+    );
+    let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
+
+    let written = moto.written();
+    let verdict = |resource_id: &str| {
+        written
+            .iter()
+            .find(|(_, id, _, _)| id == resource_id)
+            .map(|(_, _, compliance, _)| compliance.clone())
+            .unwrap_or_else(|| panic!("{resource_id} not evaluated: {written:#?}"))
+    };
+    assert_eq!(verdict(&compliant.resource_id), "COMPLIANT");
+    assert_eq!(verdict(&on_aws_key.resource_id), "NON_COMPLIANT");
+    assert_eq!(verdict(&plain.resource_id), "NON_COMPLIANT");
+    assert_eq!(verdict(&good_instance), "COMPLIANT");
+    assert_eq!(verdict(&plain_instance), "NON_COMPLIANT");
+    assert_eq!(verdict("graph-good-manual"), "COMPLIANT");
+    assert_eq!(verdict("cluster-VANISHED"), "NOT_APPLICABLE");
+    assert!(
+        !written.iter().any(|(_, id, _, _)| id.contains("aurora")),
+        "aurora is filtered out"
+    );
+    assert_eq!(outcome.stale_removed, 1);
+    assert_eq!(outcome.written, written.len());
+    // Two distinct keys, each described once, however many resources use them.
+    assert_eq!(moto.calls("kms:DescribeKey"), 2);
+    // The sweep's ordering timestamp is the notification time.
+    let first = &moto.put_calls()[0]["evaluations"][0]["OrderingTimestamp"];
+    assert!(
+        first.to_string().contains("2030") || first.as_f64() == Some(1893456000.0),
+        "{first}"
+    );
+}
+
+#[tokio::test]
+async fn large_sweep_batches_put_evaluations_by_100_and_pages_by_100() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let keys = [
+        fleet.customer_key().await,
+        fleet.customer_key().await,
+        fleet.customer_key().await,
+    ];
+    let clusters = 130;
+    for index in 0..clusters {
+        fleet
+            .cluster(
+                &format!("graph-{index:03}"),
+                "neptune",
+                keys[index % 3].arn(),
+            )
+            .await;
+    }
+    moto.control(
+        "POST",
+        "result_tokens",
+        Some(json!({"resultToken": "token-1", "configRuleName": RULE_NAME})),
+    );
+    moto.reset_calls();
+    let event = envelope(
+        scheduled_notification("2030-01-01T00:00:00.000Z"),
+        "{}",
+        "token-1",
+        false,
+    );
+    let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
+    // moto adds one automated snapshot per cluster.
+    let snapshots = moto.calls("rds:DescribeDBClusterSnapshots");
+    let evaluations = outcome.written;
+    assert!(evaluations >= clusters, "{outcome:?}");
+    let batches: Vec<usize> = moto
+        .put_calls()
+        .iter()
+        .map(|call| call["evaluations"].as_array().unwrap().len())
+        .collect();
+    assert!(batches.iter().all(|size| *size <= 100), "{batches:?}");
+    assert_eq!(batches.len(), evaluations.div_ceil(100), "{batches:?}");
+    assert_eq!(
+        moto.calls("config:PutEvaluations") as usize,
+        evaluations.div_ceil(100)
+    );
+    assert_eq!(moto.calls("kms:DescribeKey"), 3);
+    assert_eq!(
+        moto.calls("rds:DescribeDBClusters"),
+        2,
+        "130 clusters, 100 per page"
+    );
+    assert_eq!(moto.calls("rds:DescribeDBInstances"), 1);
+    assert_eq!(snapshots as usize, (clusters).div_ceil(100));
+}
+
+#[tokio::test]
+async fn malformed_events_write_nothing() {
+    let Setup { moto, rule, .. } = setup().await;
+    let cases = [
+        (
+            envelope(json!("not json"), "{}", "token-1", false),
+            "invokingEvent",
+        ),
+        (
+            envelope(json!({"messageType": "Bogus"}), "{}", "token-1", false),
+            "messageType",
+        ),
+        (
+            envelope(
+                json!({"messageType": "ConfigurationItemChangeNotification"}),
+                "{}",
+                "token-1",
+                false,
+            ),
+            "configurationItem is missing",
+        ),
+        (
+            envelope(
+                scheduled_notification("2030-01-01T00:00:00Z"),
+                "{\"requireEnabledKey\":",
+                "token-1",
+                false,
+            ),
+            "ruleParameters",
+        ),
+        (
+            envelope(
+                scheduled_notification("2030-01-01T00:00:00Z"),
+                "{\"bogus\":\"1\"}",
+                "token-1",
+                false,
+            ),
+            "unknown parameter \"bogus\"",
+        ),
+    ];
+    for (event, expected) in cases {
+        let error = rule
+            .handle(&event, Invocation::default())
+            .await
+            .unwrap_err();
+        assert_eq!(error.error_type(), "InvalidEvent", "{error}");
+        assert!(
+            error.to_string().contains(expected),
+            "{error} should mention {expected}"
+        );
+    }
+    assert!(moto.put_calls().is_empty());
+}
+
+#[tokio::test]
+async fn execution_role_is_assumed_in_the_event_account() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let cluster = fleet.cluster("graph-member", "neptune", None).await;
+    let event = envelope(
+        cluster_change(&cluster, "neptune", None),
+        r#"{"ExecutionRoleName":"NeptuneCmkExecutionRole"}"#,
+        "token-1",
+        false,
+    );
+    rule.handle(&event, Invocation::default()).await.unwrap();
+    assert_eq!(moto.calls("sts:AssumeRole"), 1);
+    assert_eq!(only(&moto.written()).2, "NON_COMPLIANT");
+}
+
+#[tokio::test]
+async fn put_evaluations_throttling_is_retried_then_fails_loudly() {
+    let moto = Moto::start();
+    let sdk_config = moto.sdk_config().await;
+    let fleet = Fleet::new(&sdk_config);
+    let fast = neptune_cmk_rule::writer::RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: std::time::Duration::from_millis(10),
+        max_backoff: std::time::Duration::from_millis(20),
+    };
+    let rule = Rule::new(&sdk_config).with_retry_policy(fast);
+    let cluster = fleet.cluster("graph-throttled", "neptune", None).await;
+    let event = envelope(
+        cluster_change(&cluster, "neptune", None),
+        "{}",
+        "token-1",
+        false,
+    );
+
+    moto.fault(json!({"service": "config", "operation": "PutEvaluations", "error_code": "ThrottlingException", "status": 400, "message": "slow down", "count": 4}));
+    // SDK retries plus ours exhaust four faults, then the write succeeds.
+    rule.handle(&event, Invocation::default()).await.unwrap();
+    assert_eq!(moto.written().len(), 1);
+
+    moto.fault(json!({"service": "config", "operation": "PutEvaluations", "error_code": "ThrottlingException", "status": 400, "message": "slow down", "count": 1000}));
+    let error = rule
+        .handle(&event, Invocation::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.error_type(), "PutEvaluationsFailed");
+    assert!(
+        error.to_string().contains("1 evaluation(s) not written"),
+        "{error}"
+    );
+    moto.control("DELETE", "faults", None);
+}
+
+#[tokio::test]
+async fn sweep_stops_loudly_before_the_deadline() {
+    let Setup { moto, rule, fleet } = setup().await;
+    fleet.cluster("graph-late", "neptune", None).await;
+    let event = envelope(
+        scheduled_notification("2030-01-01T00:00:00.000Z"),
+        "{}",
+        "token-1",
+        false,
+    );
+    let invocation = Invocation {
+        deadline: Some(std::time::SystemTime::now() + std::time::Duration::from_secs(2)),
+        dry_run: false,
+    };
+    let error = rule.handle(&event, invocation).await.unwrap_err();
+    assert_eq!(error.error_type(), "DeadlineExceeded");
+    assert!(
+        error.to_string().contains("stopped listing DB clusters"),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("0 evaluation(s) written"),
+        "{error}"
+    );
+    assert!(moto.put_calls().is_empty());
+}
+
+#[tokio::test]
+async fn sweep_cut_short_by_the_deadline_persists_what_it_judged() {
+    let Setup { moto, fleet, .. } = setup().await;
+    let sdk_config = moto.sdk_config().await;
+    for index in 0..3 {
+        fleet
+            .cluster(&format!("graph-{index}"), "neptune", None)
+            .await;
+    }
+    // Listing clusters is slow, so the deadline passes before instances are listed.
+    moto.fault(json!({"service": "rds", "operation": "DescribeDBClusters", "delay_seconds": 2, "count": 1}));
+    let rule = Rule::new(&sdk_config).with_deadline_margin(std::time::Duration::from_secs(3));
+    let event = envelope(
+        scheduled_notification("2030-01-01T00:00:00.000Z"),
+        "{}",
+        "token-1",
+        false,
+    );
+    let invocation = Invocation {
+        deadline: Some(std::time::SystemTime::now() + std::time::Duration::from_millis(4500)),
+        dry_run: false,
+    };
+    let error = rule.handle(&event, invocation).await.unwrap_err();
+    assert_eq!(error.error_type(), "DeadlineExceeded");
+    assert!(
+        error.to_string().contains("stopped listing DB instances"),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("3 evaluation(s) written"),
+        "{error}"
+    );
+    assert_eq!(
+        moto.written().len(),
+        3,
+        "the judged clusters were written before failing"
+    );
+}
