@@ -1,19 +1,24 @@
 # neptune-cmk — every command a developer or CI needs.
 #
-#   make test    fmt check, clippy -D warnings, all Rust tests (moto-backed
-#                ones included), the CDK tests, cdk-nag, synth and cfn-lint
-#   make demo    see the rule work against a local moto server
-#   make bench   benchmarks, results in docs/PERFORMANCE.md
+#   make test      fmt check, clippy -D warnings, evaluator purity, the moto
+#                  launcher's own tests, all Rust tests (moto-backed ones
+#                  included), the release bootstrap and its glibc check, the
+#                  CDK tests, cdk-nag, synth and cfn-lint
+#   make package   target/lambda/neptune-cmk-rule/bootstrap (release, x86_64)
+#   make deploy    package + cdk deploy of the single-account rule
 
 SHELL := /bin/bash
 CARGO ?= cargo
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 VENV_STAMP := $(VENV)/.installed
+BOOTSTRAP := target/lambda/neptune-cmk-rule/bootstrap
+# Lambda provided.al2023 ships glibc 2.34.
+MAX_GLIBC := 2.34
 
-.PHONY: test fmt-check clippy rust-test evaluator-purity venv clean
+.PHONY: test fmt-check clippy evaluator-purity moto-test rust-test package venv clean
 
-test: fmt-check clippy evaluator-purity rust-test
+test: fmt-check clippy evaluator-purity moto-test rust-test cdk-test
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -28,17 +33,32 @@ evaluator-purity:
 	  echo "neptune-cmk-evaluator must not depend on the crates above" >&2; exit 1; \
 	else echo "evaluator-purity: ok"; fi
 
+# The patched moto launcher's own contract tests.
+moto-test: venv
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/moto
+
 rust-test: venv
 	NEPTUNE_CMK_PYTHON=$(VENV)/bin/python $(CARGO) test --workspace
 
-# A project-local Python environment for moto (tests) and cfn-lint (CDK).
+# The Lambda bootstrap, built by cargo-lambda (plain cargo as the compiler:
+# no zig download, works offline), then checked against Lambda's glibc.
+package: venv
+	PATH="$(VENV)/bin:$$PATH" cargo lambda build --release --x86-64 --compiler cargo \
+	  -p neptune-cmk-rule --bin neptune-cmk-rule
+	tools/check-glibc.sh $(BOOTSTRAP) $(MAX_GLIBC)
+	cd $(dir $(BOOTSTRAP)) && rm -f bootstrap.zip && $(VENV)/bin/python -m zipfile -c bootstrap.zip bootstrap
+	@ls -l $(BOOTSTRAP) $(dir $(BOOTSTRAP))bootstrap.zip
+
+# A project-local Python environment: moto (tests), cfn-lint (CDK), cargo-lambda (package).
 venv: $(VENV_STAMP)
-$(VENV_STAMP): tests/moto/requirements.txt cdk/requirements.txt
+$(VENV_STAMP): tests/moto/requirements.txt cdk/requirements.txt tools/package-requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
-	  -r tests/moto/requirements.txt -r cdk/requirements.txt
+	  -r tests/moto/requirements.txt -r cdk/requirements.txt -r tools/package-requirements.txt
 	touch $@
+
+include cdk/cdk.mk
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) cdk/node_modules cdk/cdk.out
