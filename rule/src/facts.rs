@@ -32,6 +32,9 @@ pub struct Judgement {
     pub key_arn: Option<String>,
     /// What DescribeKey said about it.
     pub key: Option<KeyLookup>,
+    /// Whether storage encryption is on (the resource's or its cluster's),
+    /// when known.
+    pub encrypted: Option<bool>,
 }
 
 impl FactCache {
@@ -55,11 +58,14 @@ impl FactCache {
     }
 
     /// Drives an assessment to its verdict, fetching what it asks for.
+    /// `encrypted` is what the caller already knows about storage
+    /// encryption; the cluster and key facts fetched here refine it.
     pub async fn judge(
         &mut self,
         clients: &Clients,
         mut assessment: Assessment,
         parameters: &RuleParameters,
+        mut encrypted: Option<bool>,
     ) -> Result<Judgement, Error> {
         loop {
             match assessment {
@@ -68,10 +74,12 @@ impl FactCache {
                         evaluation,
                         key_arn: None,
                         key: None,
+                        encrypted,
                     })
                 }
                 Assessment::NeedsCluster(pending) => {
                     let cluster = self.cluster(clients, pending.cluster_identifier()).await?;
+                    encrypted = cluster.as_ref().map(|cluster| cluster.storage_encrypted);
                     assessment = pending.resolve(cluster.as_ref())?;
                 }
                 Assessment::NeedsKey(pending) => {
@@ -82,6 +90,7 @@ impl FactCache {
                         evaluation,
                         key_arn: Some(key_arn),
                         key: Some(lookup),
+                        encrypted: Some(true),
                     });
                 }
             }

@@ -103,6 +103,9 @@ pub struct Invocation {
     pub deadline: Option<SystemTime>,
     /// Evaluate, but write nothing (the CLI's `evaluate` without `--put`).
     pub dry_run: bool,
+    /// Also return every evaluation (the CLI prints them); the Lambda does
+    /// not, so a large sweep's memory stays flat.
+    pub collect: bool,
 }
 
 impl Rule {
@@ -330,8 +333,10 @@ impl Run {
             Compliance::NonCompliant => self.outcome.non_compliant += 1,
             Compliance::NotApplicable => self.outcome.not_applicable += 1,
         }
+        if self.invocation.collect || self.invocation.dry_run {
+            self.kept.push(evaluation.clone());
+        }
         if self.invocation.dry_run {
-            self.kept.push(evaluation);
             Ok(())
         } else {
             self.writer.push(evaluation).await
@@ -399,7 +404,7 @@ pub async fn judge_item(
     parameters: &RuleParameters,
 ) -> Result<Judgement, Error> {
     FactCache::default()
-        .judge(clients, assess(item, event_left_scope)?, parameters)
+        .judge(clients, assess(item, event_left_scope)?, parameters, None)
         .await
 }
 

@@ -25,6 +25,7 @@ async fn handle(rule: &Rule, event: LambdaEvent<ConfigEvent>) -> Result<Outcome,
     let invocation = Invocation {
         deadline: Some(event.context.deadline()),
         dry_run: false,
+        collect: false,
     };
     match rule.handle(&event.payload, invocation).await {
         Ok((outcome, _)) => Ok(outcome),

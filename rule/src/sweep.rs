@@ -262,8 +262,18 @@ async fn judge(
     resource: NeptuneResource,
     identifier: &str,
 ) -> Result<(), Error> {
+    let encrypted = match &resource.encryption {
+        Encryption::Off => Some(false),
+        Encryption::On(_) => Some(true),
+        Encryption::FromCluster { .. } => None,
+    };
     let judgement = cache
-        .judge(context.clients, resource.assess(), context.parameters)
+        .judge(
+            context.clients,
+            resource.assess(),
+            context.parameters,
+            encrypted,
+        )
         .await?;
     report.seen.insert((
         judgement.evaluation.resource_type.clone(),

@@ -569,7 +569,7 @@ async fn sweep_stops_loudly_before_the_deadline() {
     );
     let invocation = Invocation {
         deadline: Some(std::time::SystemTime::now() + std::time::Duration::from_secs(2)),
-        dry_run: false,
+        ..Invocation::default()
     };
     let error = rule.handle(&event, invocation).await.unwrap_err();
     assert_eq!(error.error_type(), "DeadlineExceeded");
@@ -604,7 +604,7 @@ async fn sweep_cut_short_by_the_deadline_persists_what_it_judged() {
     );
     let invocation = Invocation {
         deadline: Some(std::time::SystemTime::now() + std::time::Duration::from_millis(4500)),
-        dry_run: false,
+        ..Invocation::default()
     };
     let error = rule.handle(&event, invocation).await.unwrap_err();
     assert_eq!(error.error_type(), "DeadlineExceeded");
