@@ -1,5 +1,6 @@
 # neptune-cmk — every command a developer or CI needs.
 #
+#   make demo      the rule at work against a local moto server, no AWS account
 #   make test      fmt check, clippy -D warnings, evaluator purity, the moto
 #                  launcher's own tests, all Rust tests (moto-backed ones
 #                  included), the release bootstrap and its glibc check, the
@@ -16,9 +17,15 @@ BOOTSTRAP := target/lambda/neptune-cmk-rule/bootstrap
 # Lambda provided.al2023 ships glibc 2.34.
 MAX_GLIBC := 2.34
 
-.PHONY: test fmt-check clippy evaluator-purity moto-test rust-test package venv clean
+.PHONY: test demo fmt-check clippy evaluator-purity moto-test rust-test package venv fuzz clean
 
 test: fmt-check clippy evaluator-purity moto-test rust-test cdk-test
+
+# See the rule work on this machine: local moto, a seeded fleet, the CLI's
+# audit, and two Config events through the Lambda bootstrap.
+demo: venv
+	$(CARGO) build --quiet -p neptune-cmk-rule --bins
+	tools/demo.sh target/debug
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -48,6 +55,17 @@ package: venv
 	tools/check-glibc.sh $(BOOTSTRAP) $(MAX_GLIBC)
 	cd $(dir $(BOOTSTRAP)) && rm -f bootstrap.zip && $(VENV)/bin/python -m zipfile -c bootstrap.zip bootstrap
 	@ls -l $(BOOTSTRAP) $(dir $(BOOTSTRAP))bootstrap.zip
+
+# Coverage-guided fuzzing of parsing and evaluation (nightly + cargo-fuzz),
+# bounded by FUZZ_SECONDS. New inputs go to fuzz/work-corpus (ignored); the
+# committed seed corpus is fuzz/corpus/evaluate; crashes land in
+# fuzz/artifacts/evaluate and become regression fixtures in tests/fixtures/bad/.
+FUZZ_SECONDS ?= 120
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	mkdir -p fuzz/work-corpus
+	$(CARGO) +nightly fuzz run evaluate fuzz/work-corpus fuzz/corpus/evaluate -- \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=65536
 
 # A project-local Python environment: moto (tests), cfn-lint (CDK), cargo-lambda (package).
 venv: $(VENV_STAMP)

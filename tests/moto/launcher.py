@@ -26,6 +26,7 @@ import functools
 import io
 import json
 import logging
+import os
 import re
 import secrets
 import signal
@@ -1067,7 +1068,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
         def watch_stdin() -> None:
             try:
-                while sys.stdin.buffer.read(4096):
+                # os.read, not sys.stdin: a daemon thread blocked inside the
+                # buffered reader makes interpreter shutdown abort.
+                while os.read(0, 4096):
                     pass
             except (OSError, ValueError):
                 pass
@@ -1083,7 +1086,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         pass
     server.shutdown()
     server.server_close()
-    return 0
+    sys.stdout.flush()
+    # Skip interpreter teardown: the stdin watcher may still be blocked in read().
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 //! The moto launcher is `tests/moto/launcher.py`; `make test` installs its
 //! pinned environment and passes the interpreter in `NEPTUNE_CMK_PYTHON`.
 
+/// The bad-input corpus, file by file.
+mod bad_input;
 /// The `neptune-cmk` CLI binary.
 mod cli;
 /// Throttling, partial failures and denials, with `aws-smithy-mocks`.

@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Proves Amazon Neptune databases are encrypted with a KMS customer managed key.
 #[derive(Parser)]
-#[command(name = "neptune-cmk", version, about, propagate_version = true)]
+#[command(name = "neptune-cmk", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

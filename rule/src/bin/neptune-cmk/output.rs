@@ -12,7 +12,7 @@ const HEADERS: [&str; 10] = [
     "identifier",
     "resource_id",
     "encrypted",
-    "key_arn",
+    "key",
     "key_manager",
     "key_state",
     "verdict",
@@ -34,12 +34,30 @@ fn cells(row: &Row) -> [String; 10] {
             Some(false) => "no".to_owned(),
             None => "?".to_owned(),
         },
-        row.key_arn.clone().unwrap_or_else(|| "-".to_owned()),
+        row.key_arn
+            .as_deref()
+            .map_or_else(|| "-".to_owned(), short_key),
         row.key_manager.clone().unwrap_or_else(|| "-".to_owned()),
         row.key_state.clone().unwrap_or_else(|| "-".to_owned()),
         row.compliance.as_str().to_owned(),
         row.annotation.clone(),
     ]
+}
+
+/// `arn:aws:kms:us-east-1:123456789012:key/abcd…` → `123456789012/abcd…`:
+/// the account (which matters for cross-account keys) and the key id, so
+/// the table fits a terminal. JSON and CSV keep the full ARN.
+fn short_key(arn: &str) -> String {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        [_, _, "kms", _, account, resource] => {
+            format!(
+                "{account}/{}",
+                resource.strip_prefix("key/").unwrap_or(resource)
+            )
+        }
+        _ => arn.to_owned(),
+    }
 }
 
 /// The rows in the requested format, ending with a newline.
@@ -70,9 +88,11 @@ pub fn rows(rows: &[Row], format: Format) -> String {
             )
         }
         Format::Csv => {
-            let mut out = HEADERS.join(",") + "\n";
+            let mut out = HEADERS.join(",").replace(",key,", ",key_arn,") + "\n";
             for row in rows {
-                let line: Vec<String> = cells(row).iter().map(|cell| csv_field(cell)).collect();
+                let mut cells = cells(row);
+                cells[5] = row.key_arn.clone().unwrap_or_default();
+                let line: Vec<String> = cells.iter().map(|cell| csv_field(cell)).collect();
                 out += &line.join(",");
                 out.push('\n');
             }
