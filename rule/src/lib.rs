@@ -64,6 +64,18 @@ impl Clients {
     }
 }
 
+/// Per-call timeouts for every client: a hung AWS endpoint must fail the
+/// call (so the SDK retries, then the invocation fails loudly) long before
+/// the Lambda deadline. Applied by `main` and the CLI when loading the SDK
+/// configuration.
+pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(10))
+        .operation_timeout(Duration::from_secs(30))
+        .build()
+}
+
 /// The rule: clients built once per process, reused by every invocation.
 #[derive(Clone, Debug)]
 pub struct Rule {

@@ -12,7 +12,10 @@ use neptune_cmk_rule::{Invocation, Outcome, Rule};
 async fn main() -> Result<(), lambda_runtime::Error> {
     // JSON logs when AWS_LAMBDA_LOG_FORMAT=JSON; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
     lambda_runtime::tracing::init_default_subscriber();
-    let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk_config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(neptune_cmk_rule::timeouts())
+        .load()
+        .await;
     let rule = Rule::new(&sdk_config);
     lambda_runtime::run(service_fn(|event: LambdaEvent<ConfigEvent>| {
         let rule = &rule;

@@ -622,3 +622,106 @@ async fn sweep_cut_short_by_the_deadline_persists_what_it_judged() {
         "the judged clusters were written before failing"
     );
 }
+
+#[tokio::test]
+async fn describe_key_timeouts_are_bounded_and_fail_loudly() {
+    let moto = Moto::start();
+    let sdk_config = moto
+        .sdk_config()
+        .await
+        .into_builder()
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(std::time::Duration::from_millis(300))
+                .build(),
+        )
+        .build();
+    let rule = Rule::new(&sdk_config);
+    let cluster = Cluster {
+        identifier: "graph-slow-key".into(),
+        resource_id: "cluster-SLOW".into(),
+    };
+    let key = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    moto.fault(
+        json!({"service": "kms", "operation": "DescribeKey", "delay_seconds": 2, "count": 10}),
+    );
+    let started = std::time::Instant::now();
+    let event = envelope(
+        cluster_change(&cluster, "neptune", Some(&key)),
+        "{}",
+        "token-1",
+        false,
+    );
+    let error = rule
+        .handle(&event, Invocation::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.error_type(), "RetryableAwsError", "{error}");
+    assert!(
+        error.to_string().contains("kms:DescribeKey failed for"),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "retries are bounded"
+    );
+    assert!(
+        moto.put_calls().is_empty(),
+        "nothing written for an unjudged resource"
+    );
+}
+
+#[tokio::test]
+async fn moto_stopped_mid_sweep_reports_what_was_not_written() {
+    let mut moto = Moto::start();
+    let sdk_config = moto.sdk_config().await;
+    let fleet = Fleet::new(&sdk_config);
+    for index in 0..130 {
+        fleet
+            .cluster(&format!("graph-{index:03}"), "neptune", None)
+            .await;
+    }
+    moto.control(
+        "POST",
+        "result_tokens",
+        Some(json!({"resultToken": "token-1", "configRuleName": RULE_NAME})),
+    );
+    // Listing instances stalls, and the server dies while it does.
+    moto.fault(json!({"service": "rds", "operation": "DescribeDBInstances", "delay_seconds": 3, "count": 1}));
+    let fast = neptune_cmk_rule::writer::RetryPolicy {
+        max_attempts: 2,
+        initial_backoff: std::time::Duration::from_millis(10),
+        max_backoff: std::time::Duration::from_millis(10),
+    };
+    let rule = Rule::new(&sdk_config).with_retry_policy(fast);
+    let event = envelope(
+        scheduled_notification("2030-01-01T00:00:00.000Z"),
+        "{}",
+        "token-1",
+        false,
+    );
+    let sweep = tokio::spawn(async move { rule.handle(&event, Invocation::default()).await });
+    let started = std::time::Instant::now();
+    while moto.put_calls().is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "first batch never written"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        moto.written().len(),
+        100,
+        "the first full batch is written while listing continues"
+    );
+    moto.stop();
+    let error = sweep.await.unwrap().unwrap_err();
+    // The 30 judged-but-queued evaluations could not be flushed: the error says so.
+    assert_eq!(error.error_type(), "PutEvaluationsFailed", "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("30 evaluation(s) not written (100 written before)"),
+        "{error}"
+    );
+}

@@ -52,6 +52,12 @@ impl Moto {
         Self { child, port }
     }
 
+    /// Stops the server now (the fault tests kill it mid-sweep).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }

@@ -164,7 +164,8 @@ async fn main() -> ExitCode {
 
 /// Builds the SDK configuration the way the AWS CLI resolves it.
 pub async fn sdk_config(profile: Option<&str>, region: Option<&str>) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(neptune_cmk_rule::timeouts());
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
     }
