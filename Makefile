@@ -5,6 +5,7 @@
 #                  launcher's own tests, all Rust tests (moto-backed ones
 #                  included), the release bootstrap and its glibc check, the
 #                  CDK tests, cdk-nag, synth and cfn-lint
+#   make bench     benchmarks; rewrites the results in docs/PERFORMANCE.md
 #   make package   target/lambda/neptune-cmk-rule/bootstrap (release, x86_64)
 #   make deploy    package + cdk deploy of the single-account rule
 
@@ -17,21 +18,21 @@ BOOTSTRAP := target/lambda/neptune-cmk-rule/bootstrap
 # Lambda provided.al2023 ships glibc 2.34.
 MAX_GLIBC := 2.34
 
-.PHONY: test demo fmt-check clippy evaluator-purity moto-test rust-test package venv fuzz clean
+.PHONY: test demo bench fmt-check clippy evaluator-purity moto-test rust-test package venv fuzz clean
 
 test: fmt-check clippy evaluator-purity moto-test rust-test cdk-test
 
 # See the rule work on this machine: local moto, a seeded fleet, the CLI's
 # audit, and two Config events through the Lambda bootstrap.
 demo: venv
-	$(CARGO) build --quiet -p neptune-cmk-rule --bins
+	$(CARGO) build --quiet -p neptune-cmk-rule --features cli --bins
 	tools/demo.sh target/debug
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
 clippy:
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
 # The evaluator must stay pure: no async runtime, no AWS SDK, no Lambda crate.
 evaluator-purity:
@@ -45,7 +46,7 @@ moto-test: venv
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/moto
 
 rust-test: venv
-	NEPTUNE_CMK_PYTHON=$(VENV)/bin/python $(CARGO) test --workspace
+	NEPTUNE_CMK_PYTHON=$(VENV)/bin/python $(CARGO) test --workspace --all-features
 
 # The Lambda bootstrap, built by cargo-lambda (plain cargo as the compiler:
 # no zig download, works offline), then checked against Lambda's glibc.
@@ -55,6 +56,12 @@ package: venv
 	tools/check-glibc.sh $(BOOTSTRAP) $(MAX_GLIBC)
 	cd $(dir $(BOOTSTRAP)) && rm -f bootstrap.zip && $(VENV)/bin/python -m zipfile -c bootstrap.zip bootstrap
 	@ls -l $(BOOTSTRAP) $(dir $(BOOTSTRAP))bootstrap.zip
+
+# Evaluator throughput (criterion), then cold start, warm invoke, sweeps of
+# 100 / 1,000 / 10,000 clusters and binary size against a local moto.
+bench: package venv
+	$(CARGO) bench -p neptune-cmk-evaluator --bench evaluate
+	$(VENV)/bin/python tools/bench.py
 
 # Coverage-guided fuzzing of parsing and evaluation (nightly + cargo-fuzz),
 # bounded by FUZZ_SECONDS. New inputs go to fuzz/work-corpus (ignored); the

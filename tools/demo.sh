@@ -14,7 +14,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 step() { printf '\n== %s ==\n' "$*"; }
 
 [[ $# -eq 1 ]] || die "usage: tools/demo.sh BIN_DIR   (e.g. target/debug)"
-[[ -d $1 ]] || die "$1 is not a directory; build first (make demo does: cargo build --bins)"
+[[ -d $1 ]] || die "$1 is not a directory; build first (make demo does: cargo build -p neptune-cmk-rule --features cli --bins)"
 BIN_DIR=$(cd "$1" && pwd)
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -25,7 +25,7 @@ SKIP_AUDIT=${NEPTUNE_CMK_DEMO_SKIP_AUDIT:-0}
 [[ -x $PY ]] || die "$PY not found: make venv creates it"
 [[ -x $RULE ]] || die "$RULE not found: build it first (cargo build -p neptune-cmk-rule)"
 [[ $SKIP_AUDIT == 1 || -x $CLI ]] ||
-  die "$CLI not found: build the CLI first (cargo build --bins), or set NEPTUNE_CMK_DEMO_SKIP_AUDIT=1"
+  die "$CLI not found: build the CLI first (cargo build -p neptune-cmk-rule --features cli --bins), or set NEPTUNE_CMK_DEMO_SKIP_AUDIT=1"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/neptune-cmk-demo.XXXXXX")
 moto_pid=

@@ -112,6 +112,16 @@ async fn audit_formats_and_exit_codes() {
     assert!(String::from_utf8_lossy(&bad_flag.stderr)
         .contains("desiredEncryptionLevel has the invalid value \"SUPREME\""));
 
+    moto.fault(serde_json::json!({"service": "account", "operation": "POST /listRegions", "error_code": "AccessDeniedException", "status": 403, "message": "not authorized", "count": 1}));
+    let no_list_regions = neptune_cmk(&moto, &["audit", "--all-regions"]);
+    assert_eq!(no_list_regions.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&no_list_regions.stderr)
+            .contains("--all-regions needs account:ListRegions"),
+        "{}",
+        String::from_utf8_lossy(&no_list_regions.stderr)
+    );
+
     moto.fault(serde_json::json!({"service": "rds", "operation": "DescribeDBClusters", "error_code": "AccessDenied", "status": 403, "message": "no", "count": 10}));
     let denied = neptune_cmk(&moto, &["audit"]);
     assert_eq!(denied.status.code(), Some(2));

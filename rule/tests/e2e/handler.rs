@@ -725,3 +725,44 @@ async fn moto_stopped_mid_sweep_reports_what_was_not_written() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn desired_level_and_allow_list_through_the_handler() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let key = fleet.customer_key().await;
+    let cluster = fleet.cluster("graph-levels", "neptune", key.arn()).await;
+    let change = || cluster_change(&cluster, "neptune", key.arn());
+    let other_key =
+        format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/99999999-0000-0000-0000-000000000000");
+    let cases = [
+        (
+            r#"{"desiredEncryptionLevel":"EXTERNAL"}"#.to_owned(),
+            "NON_COMPLIANT",
+            "below desiredEncryptionLevel EXTERNAL",
+        ),
+        (
+            format!(r#"{{"allowedKmsKeyArns":"{other_key}"}}"#),
+            "NON_COMPLIANT",
+            "not in allowedKmsKeyArns",
+        ),
+        (
+            format!(
+                r#"{{"allowedKmsKeyArns":"{other_key},{}"}}"#,
+                key.arn().unwrap()
+            ),
+            "COMPLIANT",
+            "customer managed key",
+        ),
+    ];
+    for (parameters, compliance, fragment) in cases {
+        rule.handle(
+            &envelope(change(), &parameters, "token-1", false),
+            Invocation::default(),
+        )
+        .await
+        .unwrap();
+        let (_, _, written_compliance, annotation) = moto.written().last().unwrap().clone();
+        assert_eq!(written_compliance, compliance, "{parameters}: {annotation}");
+        assert!(annotation.contains(fragment), "{parameters}: {annotation}");
+    }
+}

@@ -7,7 +7,8 @@
 
 /// The bad-input corpus, file by file.
 mod bad_input;
-/// The `neptune-cmk` CLI binary.
+/// The `neptune-cmk` CLI binary (built with the `cli` feature).
+#[cfg(feature = "cli")]
 mod cli;
 /// Throttling, partial failures and denials, with `aws-smithy-mocks`.
 mod faults;
