@@ -218,8 +218,8 @@ fn unwrap_configuration(text: &str, field: &str) -> Result<Option<String>, Error
             if inner.trim().is_empty() || inner.trim() == "null" {
                 return Ok(None);
             }
-            // Validate now so the error names this field, not a later one.
-            let _: &RawValue = json::parse(&inner, &format!("{field} (a JSON string)"))?;
+            // The object itself is parsed (and its errors reported) by
+            // `assess`, and only for items in scope: one pass, not two.
             match inner.trim_start().as_bytes().first() {
                 Some(b'{') => Ok(Some(inner)),
                 _ => Err(Error::WrongType {

@@ -188,8 +188,9 @@ fn configuration_string_that_is_not_json() {
     let mut item: serde_json::Value =
         serde_json::from_str(fixture!("items/cluster-cmk.history.json")).unwrap();
     item["configuration"] = "{\"engine\":\"neptune\"".into();
-    let error = ConfigurationItem::parse(&item.to_string(), "configurationItem").unwrap_err();
-    expect![[r#"configurationItem.configuration (a JSON string) is not valid JSON (EOF while parsing an object at line 1 column 19); send the text exactly as AWS Config produced it"#]]
+    let item = ConfigurationItem::parse(&item.to_string(), "configurationItem").unwrap();
+    let error = neptune_cmk_evaluator::assess(&item, false).unwrap_err();
+    expect![[r#"configurationItem.configuration is not valid JSON (EOF while parsing an object at line 1 column 19); send the text exactly as AWS Config produced it"#]]
         .assert_eq(&error.to_string());
 }
 
