@@ -6,6 +6,9 @@ use neptune_cmk_evaluator::Timestamp;
 
 use crate::Error;
 
+// Every service crate re-exports the same smithy `SdkError` and
+// `ProvideErrorMetadata`; the KMS paths are used for all of them.
+
 /// The error code of an SDK error, if the service sent one.
 pub(crate) fn error_code<E, R>(error: &aws_sdk_kms::error::SdkError<E, R>) -> Option<String>
 where

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use aws_sdk_kms::types::KeyManagerType;
 use neptune_cmk_evaluator::{
-    Assessment, ClusterEncryption, Evaluation, KeyFacts, KeyLookup, KeyManager, KeyOrigin,
-    KeyReference, KeyState, RuleParameters,
+    Assessment, ClusterEncryption, Encryption, Evaluation, KeyFacts, KeyLookup, KeyManager,
+    KeyOrigin, KeyReference, KeyState, NeptuneResource, RuleParameters,
 };
 
 use crate::aws::{aws_error, error_code};
@@ -38,15 +38,6 @@ pub struct Judgement {
 }
 
 impl FactCache {
-    /// A cache that already knows these clusters (a sweep lists them all
-    /// before judging instances).
-    pub fn with_clusters(clusters: HashMap<String, Option<ClusterEncryption>>) -> Self {
-        Self {
-            clusters,
-            ..Self::default()
-        }
-    }
-
     /// Remembers a cluster's encryption facts.
     pub fn remember_cluster(&mut self, identifier: String, facts: ClusterEncryption) {
         self.clusters.insert(identifier, Some(facts));
@@ -58,9 +49,35 @@ impl FactCache {
     }
 
     /// Drives an assessment to its verdict, fetching what it asks for.
-    /// `encrypted` is what the caller already knows about storage
-    /// encryption; the cluster and key facts fetched here refine it.
     pub async fn judge(
+        &mut self,
+        clients: &Clients,
+        assessment: Assessment,
+        parameters: &RuleParameters,
+    ) -> Result<Judgement, Error> {
+        self.drive(clients, assessment, parameters, None).await
+    }
+
+    /// Judges a resource built from describe calls, whose own facts already
+    /// say whether storage encryption is on.
+    pub async fn judge_resource(
+        &mut self,
+        clients: &Clients,
+        resource: NeptuneResource,
+        parameters: &RuleParameters,
+    ) -> Result<Judgement, Error> {
+        let encrypted = match &resource.encryption {
+            Encryption::Off => Some(false),
+            Encryption::On(_) => Some(true),
+            Encryption::FromCluster { .. } => None,
+        };
+        self.drive(clients, resource.assess(), parameters, encrypted)
+            .await
+    }
+
+    /// The loop behind both: `encrypted` is what is known before any fetch;
+    /// the cluster and key facts fetched here refine it.
+    async fn drive(
         &mut self,
         clients: &Clients,
         mut assessment: Assessment,

@@ -184,24 +184,18 @@ impl Rule {
         };
         match invoking_event {
             InvokingEvent::ItemChange { item, .. } => {
-                let judgement =
-                    judge_item(&clients, &item, event.event_left_scope, &parameters).await?;
-                run.outcome.describe_key_calls = usize::from(judgement.key.is_some());
-                run.record(judgement.evaluation).await?;
+                run.judge_item(&clients, &item, event.event_left_scope, &parameters)
+                    .await?;
             }
             InvokingEvent::OversizedItemChange { summary, .. } => {
-                let evaluation = match screen(&summary, event.event_left_scope) {
-                    Err(not_applicable) => not_applicable,
+                match screen(&summary, event.event_left_scope) {
+                    Err(not_applicable) => run.record(not_applicable).await?,
                     Ok(_) => {
                         let item = fetch_item(&clients, &summary).await?;
-                        let judgement =
-                            judge_item(&clients, &item, event.event_left_scope, &parameters)
-                                .await?;
-                        run.outcome.describe_key_calls = usize::from(judgement.key.is_some());
-                        judgement.evaluation
+                        run.judge_item(&clients, &item, event.event_left_scope, &parameters)
+                            .await?;
                     }
-                };
-                run.record(evaluation).await?;
+                }
             }
             InvokingEvent::Scheduled {
                 account_id,
@@ -339,6 +333,23 @@ struct Run {
 }
 
 impl Run {
+    /// Judges one configuration item, fetching cluster and key facts, and
+    /// records the verdict.
+    async fn judge_item(
+        &mut self,
+        clients: &Clients,
+        item: &ConfigurationItem,
+        event_left_scope: bool,
+        parameters: &RuleParameters,
+    ) -> Result<(), Error> {
+        let mut cache = FactCache::default();
+        let judgement = cache
+            .judge(clients, assess(item, event_left_scope)?, parameters)
+            .await?;
+        self.outcome.describe_key_calls = cache.describe_key_calls();
+        self.record(judgement.evaluation).await
+    }
+
     async fn record(&mut self, evaluation: Evaluation) -> Result<(), Error> {
         match evaluation.compliance {
             Compliance::Compliant => self.outcome.compliant += 1,
@@ -354,9 +365,7 @@ impl Run {
             self.writer.push(evaluation).await
         }
     }
-}
 
-impl Run {
     /// Writes what is queued, then returns `error` with the final count; a
     /// write failure takes precedence, since it names what was lost.
     async fn fail(&mut self, error: Error) -> Error {
@@ -406,18 +415,6 @@ impl JudgementSink for Run {
             remaining_ms: remaining.as_millis(),
         })
     }
-}
-
-/// Judges one configuration item, fetching cluster and key facts.
-pub async fn judge_item(
-    clients: &Clients,
-    item: &ConfigurationItem,
-    event_left_scope: bool,
-    parameters: &RuleParameters,
-) -> Result<Judgement, Error> {
-    FactCache::default()
-        .judge(clients, assess(item, event_left_scope)?, parameters, None)
-        .await
 }
 
 /// GetResourceConfigHistory for the item an oversized notification names:

@@ -2,9 +2,9 @@
 //! snapshot in the account and region, judge each, and find the stale
 //! results of resources that no longer exist.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use aws_sdk_neptune::types::Filter;
+use aws_sdk_neptune::types::{DbCluster, DbClusterSnapshot, DbInstance, Filter};
 use neptune_cmk_evaluator::{
     ClusterEncryption, Encryption, NeptuneResource, ResourceKind, RuleParameters, Subject,
     Timestamp,
@@ -66,7 +66,7 @@ pub async fn sweep(
 ) -> Result<SweepReport, Error> {
     let mut report = SweepReport::default();
     let mut cache = FactCache::default();
-    let mut cluster_facts: HashMap<String, Option<ClusterEncryption>> = HashMap::new();
+    let origin = context.origin();
 
     let mut marker: Option<String> = None;
     loop {
@@ -82,57 +82,17 @@ pub async fn sweep(
             .await
             .map_err(|error| aws_error("rds:DescribeDBClusters", "engine neptune", &error))?;
         for cluster in page.db_clusters() {
-            if !is_neptune(cluster.engine()) {
-                continue;
+            if let Some((resource, facts)) = cluster_resource(cluster, &origin)? {
+                // Instances listed next are judged by these facts, without another call.
+                if let Some(identifier) = &resource.subject.identifier {
+                    cache.remember_cluster(identifier.clone(), facts);
+                }
+                judge(context, &mut cache, &mut report, sink, resource).await?;
             }
-            let (Some(identifier), Some(resource_id)) = (
-                cluster.db_cluster_identifier(),
-                cluster.db_cluster_resource_id(),
-            ) else {
-                return Err(incomplete(
-                    "rds:DescribeDBClusters",
-                    "DBClusterIdentifier/DbClusterResourceId",
-                ));
-            };
-            let facts = ClusterEncryption {
-                storage_encrypted: cluster.storage_encrypted().unwrap_or(false),
-                kms_key_id: cluster.kms_key_id().map(str::to_owned),
-            };
-            cluster_facts.insert(identifier.to_owned(), Some(facts.clone()));
-            let subject = subject(
-                context,
-                ResourceKind::Cluster,
-                resource_id,
-                identifier,
-                cluster.db_cluster_arn(),
-            );
-            let encryption = Encryption::from_storage(
-                facts.storage_encrypted,
-                facts.kms_key_id.as_deref(),
-                &subject,
-                &format!("DBCluster {identifier} KmsKeyId"),
-            )?;
-            judge(
-                context,
-                &mut cache,
-                &mut report,
-                sink,
-                NeptuneResource {
-                    subject,
-                    encryption,
-                },
-                identifier,
-            )
-            .await?;
         }
         marker = page.marker().map(str::to_owned);
         if marker.is_none() {
             break;
-        }
-    }
-    for (identifier, facts) in cluster_facts {
-        if let Some(facts) = facts {
-            cache.remember_cluster(identifier, facts);
         }
     }
 
@@ -149,44 +109,9 @@ pub async fn sweep(
             .await
             .map_err(|error| aws_error("rds:DescribeDBInstances", "engine neptune", &error))?;
         for instance in page.db_instances() {
-            if !is_neptune(instance.engine()) {
-                continue;
+            if let Some(resource) = instance_resource(instance, &origin)? {
+                judge(context, &mut cache, &mut report, sink, resource).await?;
             }
-            let (Some(identifier), Some(resource_id)) = (
-                instance.db_instance_identifier(),
-                instance.dbi_resource_id(),
-            ) else {
-                return Err(incomplete(
-                    "rds:DescribeDBInstances",
-                    "DBInstanceIdentifier/DbiResourceId",
-                ));
-            };
-            let subject = subject(
-                context,
-                ResourceKind::Instance,
-                resource_id,
-                identifier,
-                instance.db_instance_arn(),
-            );
-            // Neptune manages encryption per cluster: judge by the cluster.
-            let encryption = match instance.db_cluster_identifier() {
-                Some(cluster) => Encryption::FromCluster {
-                    cluster_identifier: cluster.to_owned(),
-                },
-                None => return Err(incomplete("rds:DescribeDBInstances", "DBClusterIdentifier")),
-            };
-            judge(
-                context,
-                &mut cache,
-                &mut report,
-                sink,
-                NeptuneResource {
-                    subject,
-                    encryption,
-                },
-                identifier,
-            )
-            .await?;
         }
         marker = page.marker().map(str::to_owned);
         if marker.is_none() {
@@ -209,41 +134,9 @@ pub async fn sweep(
                 aws_error("rds:DescribeDBClusterSnapshots", "engine neptune", &error)
             })?;
         for snapshot in page.db_cluster_snapshots() {
-            if !is_neptune(snapshot.engine()) {
-                continue;
+            if let Some(resource) = snapshot_resource(snapshot, &origin)? {
+                judge(context, &mut cache, &mut report, sink, resource).await?;
             }
-            let Some(identifier) = snapshot.db_cluster_snapshot_identifier() else {
-                return Err(incomplete(
-                    "rds:DescribeDBClusterSnapshots",
-                    "DBClusterSnapshotIdentifier",
-                ));
-            };
-            // Config records a cluster snapshot under its identifier.
-            let subject = subject(
-                context,
-                ResourceKind::ClusterSnapshot,
-                identifier,
-                identifier,
-                snapshot.db_cluster_snapshot_arn(),
-            );
-            let encryption = Encryption::from_storage(
-                snapshot.storage_encrypted().unwrap_or(false),
-                snapshot.kms_key_id(),
-                &subject,
-                &format!("DBClusterSnapshot {identifier} KmsKeyId"),
-            )?;
-            judge(
-                context,
-                &mut cache,
-                &mut report,
-                sink,
-                NeptuneResource {
-                    subject,
-                    encryption,
-                },
-                identifier,
-            )
-            .await?;
         }
         marker = page.marker().map(str::to_owned);
         if marker.is_none() {
@@ -254,36 +147,161 @@ pub async fn sweep(
     Ok(report)
 }
 
+/// Who owns the listed resources, and how their evaluations are stamped.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The account that owns them.
+    pub account_id: &'a str,
+    /// Their region.
+    pub region: Option<&'a str>,
+    /// The ordering timestamp of their evaluations.
+    pub ordering_timestamp: Timestamp,
+}
+
+impl SweepContext<'_> {
+    fn origin(&self) -> Origin<'_> {
+        Origin {
+            account_id: self.account_id,
+            region: self.region,
+            ordering_timestamp: self.ordering_timestamp,
+        }
+    }
+}
+
+/// A DescribeDBClusters record in the evaluator's types, with its
+/// encryption facts (which its instances inherit); `None` for another
+/// engine. SDK types go no further than these mappings.
+pub fn cluster_resource(
+    cluster: &DbCluster,
+    origin: &Origin<'_>,
+) -> Result<Option<(NeptuneResource, ClusterEncryption)>, Error> {
+    if !is_neptune(cluster.engine()) {
+        return Ok(None);
+    }
+    let (Some(identifier), Some(resource_id)) = (
+        cluster.db_cluster_identifier(),
+        cluster.db_cluster_resource_id(),
+    ) else {
+        return Err(incomplete(
+            "rds:DescribeDBClusters",
+            "DBClusterIdentifier/DbClusterResourceId",
+        ));
+    };
+    let facts = ClusterEncryption {
+        storage_encrypted: cluster.storage_encrypted().unwrap_or(false),
+        kms_key_id: cluster.kms_key_id().map(str::to_owned),
+    };
+    let subject = subject(
+        origin,
+        ResourceKind::Cluster,
+        resource_id,
+        identifier,
+        cluster.db_cluster_arn(),
+    );
+    let encryption = Encryption::from_storage(
+        facts.storage_encrypted,
+        facts.kms_key_id.as_deref(),
+        &subject,
+        &format!("DBCluster {identifier} KmsKeyId"),
+    )?;
+    Ok(Some((
+        NeptuneResource {
+            subject,
+            encryption,
+        },
+        facts,
+    )))
+}
+
+/// A DescribeDBInstances record; Neptune manages encryption per cluster, so
+/// the instance is judged by its cluster.
+fn instance_resource(
+    instance: &DbInstance,
+    origin: &Origin<'_>,
+) -> Result<Option<NeptuneResource>, Error> {
+    if !is_neptune(instance.engine()) {
+        return Ok(None);
+    }
+    let (Some(identifier), Some(resource_id)) = (
+        instance.db_instance_identifier(),
+        instance.dbi_resource_id(),
+    ) else {
+        return Err(incomplete(
+            "rds:DescribeDBInstances",
+            "DBInstanceIdentifier/DbiResourceId",
+        ));
+    };
+    let Some(cluster) = instance.db_cluster_identifier() else {
+        return Err(incomplete("rds:DescribeDBInstances", "DBClusterIdentifier"));
+    };
+    Ok(Some(NeptuneResource {
+        subject: subject(
+            origin,
+            ResourceKind::Instance,
+            resource_id,
+            identifier,
+            instance.db_instance_arn(),
+        ),
+        encryption: Encryption::FromCluster {
+            cluster_identifier: cluster.to_owned(),
+        },
+    }))
+}
+
+/// A DescribeDBClusterSnapshots record.
+fn snapshot_resource(
+    snapshot: &DbClusterSnapshot,
+    origin: &Origin<'_>,
+) -> Result<Option<NeptuneResource>, Error> {
+    if !is_neptune(snapshot.engine()) {
+        return Ok(None);
+    }
+    let Some(identifier) = snapshot.db_cluster_snapshot_identifier() else {
+        return Err(incomplete(
+            "rds:DescribeDBClusterSnapshots",
+            "DBClusterSnapshotIdentifier",
+        ));
+    };
+    // Config records a cluster snapshot under its identifier.
+    let subject = subject(
+        origin,
+        ResourceKind::ClusterSnapshot,
+        identifier,
+        identifier,
+        snapshot.db_cluster_snapshot_arn(),
+    );
+    let encryption = Encryption::from_storage(
+        snapshot.storage_encrypted().unwrap_or(false),
+        snapshot.kms_key_id(),
+        &subject,
+        &format!("DBClusterSnapshot {identifier} KmsKeyId"),
+    )?;
+    Ok(Some(NeptuneResource {
+        subject,
+        encryption,
+    }))
+}
+
 async fn judge(
     context: &SweepContext<'_>,
     cache: &mut FactCache,
     report: &mut SweepReport,
     sink: &mut impl JudgementSink,
     resource: NeptuneResource,
-    identifier: &str,
 ) -> Result<(), Error> {
-    let encrypted = match &resource.encryption {
-        Encryption::Off => Some(false),
-        Encryption::On(_) => Some(true),
-        Encryption::FromCluster { .. } => None,
-    };
+    let identifier = resource.subject.identifier.clone();
     let judgement = cache
-        .judge(
-            context.clients,
-            resource.assess(),
-            context.parameters,
-            encrypted,
-        )
+        .judge_resource(context.clients, resource, context.parameters)
         .await?;
     report.seen.insert((
         judgement.evaluation.resource_type.clone(),
         judgement.evaluation.resource_id.clone(),
     ));
-    sink.accept(judgement, Some(identifier.to_owned())).await
+    sink.accept(judgement, identifier).await
 }
 
 fn subject(
-    context: &SweepContext<'_>,
+    origin: &Origin<'_>,
     kind: ResourceKind,
     resource_id: &str,
     identifier: &str,
@@ -292,10 +310,10 @@ fn subject(
     Subject::new(
         kind,
         resource_id,
-        context.account_id,
-        context.region.map(str::to_owned),
+        origin.account_id,
+        origin.region.map(str::to_owned),
         arn,
-        context.ordering_timestamp,
+        origin.ordering_timestamp,
     )
     .with_identifier(Some(identifier.to_owned()))
 }

@@ -7,7 +7,7 @@ use aws_sdk_config::types::{ComplianceType, Evaluation as SdkEvaluation};
 use neptune_cmk_evaluator::{Compliance, Evaluation};
 use tracing::{info, warn};
 
-use crate::aws::{aws_message, error_code, is_retryable, is_throttling_code, to_date_time};
+use crate::aws::{aws_message, is_retryable, to_date_time};
 use crate::Error;
 
 /// PutEvaluations accepts at most this many evaluations per call.
@@ -200,9 +200,8 @@ impl EvaluationWriter {
         match request.send().await {
             Ok(output) => Ok(output.failed_evaluations().to_vec()),
             Err(error) => {
-                let retryable = is_retryable(&error)
-                    || error_code(&error).is_some_and(|code| is_throttling_code(&code));
-                Err((aws_message(&error), retryable))
+                // is_retryable already counts throttling codes.
+                Err((aws_message(&error), is_retryable(&error)))
             }
         }
     }

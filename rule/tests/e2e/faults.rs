@@ -74,6 +74,33 @@ fn throttling() -> DescribeKeyError {
     )
 }
 
+/// A KMS client answering from `describe_key`, with the SDK's standard
+/// retries at a 1 ms backoff.
+fn fast_retrying_kms(describe_key: &aws_smithy_mocks::Rule) -> aws_sdk_kms::Client {
+    mock_client!(
+        aws_sdk_kms,
+        RuleMode::Sequential,
+        &[describe_key],
+        |config| {
+            config.retry_config(
+                aws_config::retry::RetryConfig::standard()
+                    .with_initial_backoff(Duration::from_millis(1)),
+            )
+        }
+    )
+}
+
+/// The change event's evaluation, as Config reports it in `FailedEvaluations`.
+fn failed_evaluation() -> Evaluation {
+    Evaluation::builder()
+        .compliance_resource_type("AWS::RDS::DBCluster")
+        .compliance_resource_id("cluster-GRAPH")
+        .compliance_type(ComplianceType::Compliant)
+        .ordering_timestamp(aws_smithy_types::DateTime::from_secs(0))
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn kms_throttling_then_success() {
     let describe_key = mock!(aws_sdk_kms::Client::describe_key)
@@ -83,17 +110,7 @@ async fn kms_throttling_then_success() {
         .build();
     let put = mock!(aws_sdk_config::Client::put_evaluations)
         .then_output(|| PutEvaluationsOutput::builder().build());
-    let kms = mock_client!(
-        aws_sdk_kms,
-        RuleMode::Sequential,
-        &[&describe_key],
-        |config| {
-            config.retry_config(
-                aws_config::retry::RetryConfig::standard()
-                    .with_initial_backoff(Duration::from_millis(1)),
-            )
-        }
-    );
+    let kms = fast_retrying_kms(&describe_key);
     let config = mock_client!(aws_sdk_config, RuleMode::Sequential, &[&put]);
     let rule = rule_with(Clients {
         config,
@@ -119,17 +136,7 @@ async fn kms_throttling_that_persists_fails_the_invocation_and_writes_nothing() 
         .build();
     let put = mock!(aws_sdk_config::Client::put_evaluations)
         .then_output(|| PutEvaluationsOutput::builder().build());
-    let kms = mock_client!(
-        aws_sdk_kms,
-        RuleMode::Sequential,
-        &[&describe_key],
-        |config| {
-            config.retry_config(
-                aws_config::retry::RetryConfig::standard()
-                    .with_initial_backoff(Duration::from_millis(1)),
-            )
-        }
-    );
+    let kms = fast_retrying_kms(&describe_key);
     let config = mock_client!(aws_sdk_config, RuleMode::Sequential, &[&put]);
     let rule = rule_with(Clients {
         config,
@@ -157,13 +164,7 @@ async fn kms_throttling_that_persists_fails_the_invocation_and_writes_nothing() 
 #[tokio::test]
 async fn partial_failed_evaluations_are_resent() {
     let describe_key = mock!(aws_sdk_kms::Client::describe_key).then_output(customer_key);
-    let failed = Evaluation::builder()
-        .compliance_resource_type("AWS::RDS::DBCluster")
-        .compliance_resource_id("cluster-GRAPH")
-        .compliance_type(ComplianceType::Compliant)
-        .ordering_timestamp(aws_smithy_types::DateTime::from_secs(0))
-        .build()
-        .unwrap();
+    let failed = failed_evaluation();
     let put = mock!(aws_sdk_config::Client::put_evaluations)
         .sequence()
         .output(move || {
@@ -192,13 +193,7 @@ async fn partial_failed_evaluations_are_resent() {
 #[tokio::test]
 async fn failed_evaluations_that_persist_fail_the_invocation() {
     let describe_key = mock!(aws_sdk_kms::Client::describe_key).then_output(customer_key);
-    let failed = Evaluation::builder()
-        .compliance_resource_type("AWS::RDS::DBCluster")
-        .compliance_resource_id("cluster-GRAPH")
-        .compliance_type(ComplianceType::Compliant)
-        .ordering_timestamp(aws_smithy_types::DateTime::from_secs(0))
-        .build()
-        .unwrap();
+    let failed = failed_evaluation();
     let put = mock!(aws_sdk_config::Client::put_evaluations)
         .sequence()
         .output(move || {

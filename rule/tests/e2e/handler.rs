@@ -356,12 +356,7 @@ async fn periodic_sweep_judges_everything_and_removes_stale_results() {
         ]})),
     );
     moto.reset_calls();
-    let event = envelope(
-        scheduled_notification("2030-01-01T00:00:00.000Z"),
-        "{}",
-        "sweep-token",
-        false,
-    );
+    let event = sweep_event("sweep-token");
     let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
 
     let written = moto.written();
@@ -419,12 +414,7 @@ async fn large_sweep_batches_put_evaluations_by_100_and_pages_by_100() {
         Some(json!({"resultToken": "token-1", "configRuleName": RULE_NAME})),
     );
     moto.reset_calls();
-    let event = envelope(
-        scheduled_notification("2030-01-01T00:00:00.000Z"),
-        "{}",
-        "token-1",
-        false,
-    );
+    let event = sweep_event("token-1");
     let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
     // moto adds one automated snapshot per cluster.
     let snapshots = moto.calls("rds:DescribeDBClusterSnapshots");
@@ -561,12 +551,7 @@ async fn put_evaluations_throttling_is_retried_then_fails_loudly() {
 async fn sweep_stops_loudly_before_the_deadline() {
     let Setup { moto, rule, fleet } = setup().await;
     fleet.cluster("graph-late", "neptune", None).await;
-    let event = envelope(
-        scheduled_notification("2030-01-01T00:00:00.000Z"),
-        "{}",
-        "token-1",
-        false,
-    );
+    let event = sweep_event("token-1");
     let invocation = Invocation {
         deadline: Some(std::time::SystemTime::now() + std::time::Duration::from_secs(2)),
         ..Invocation::default()
@@ -596,12 +581,7 @@ async fn sweep_cut_short_by_the_deadline_persists_what_it_judged() {
     // Listing clusters is slow, so the deadline passes before instances are listed.
     moto.fault(json!({"service": "rds", "operation": "DescribeDBClusters", "delay_seconds": 4, "count": 1}));
     let rule = Rule::new(&sdk_config).with_deadline_margin(std::time::Duration::from_secs(3));
-    let event = envelope(
-        scheduled_notification("2030-01-01T00:00:00.000Z"),
-        "{}",
-        "token-1",
-        false,
-    );
+    let event = sweep_event("token-1");
     let invocation = Invocation {
         deadline: Some(std::time::SystemTime::now() + std::time::Duration::from_millis(6000)),
         ..Invocation::default()
@@ -694,12 +674,7 @@ async fn moto_stopped_mid_sweep_reports_what_was_not_written() {
         max_backoff: std::time::Duration::from_millis(10),
     };
     let rule = Rule::new(&sdk_config).with_retry_policy(fast);
-    let event = envelope(
-        scheduled_notification("2030-01-01T00:00:00.000Z"),
-        "{}",
-        "token-1",
-        false,
-    );
+    let event = sweep_event("token-1");
     let sweep = tokio::spawn(async move { rule.handle(&event, Invocation::default()).await });
     let started = std::time::Instant::now();
     // Every cluster is judged once the (stalled) instance listing has begun:

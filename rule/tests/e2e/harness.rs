@@ -312,6 +312,16 @@ pub fn change_notification(item: Value) -> Value {
     })
 }
 
+/// A periodic sweep event with the given result token.
+pub fn sweep_event(result_token: &str) -> ConfigEvent {
+    envelope(
+        scheduled_notification("2030-01-01T00:00:00.000Z"),
+        "{}",
+        result_token,
+        false,
+    )
+}
+
 pub fn scheduled_notification(time: &str) -> Value {
     json!({
         "awsAccountId": ACCOUNT,

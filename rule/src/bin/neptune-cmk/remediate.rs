@@ -10,11 +10,9 @@ use std::fmt::Write;
 
 use aws_sdk_neptune::types::{DbCluster, DbInstance, Filter};
 use clap::Args;
-use neptune_cmk_evaluator::{
-    Compliance, Encryption, KeyLookup, KeyManager, KeyState, NeptuneResource, ResourceKind,
-    Subject, Timestamp,
-};
+use neptune_cmk_evaluator::{Compliance, KeyLookup, KeyManager, KeyState, Timestamp};
 use neptune_cmk_rule::facts::FactCache;
+use neptune_cmk_rule::sweep::{cluster_resource, Origin};
 use neptune_cmk_rule::Clients;
 
 use crate::{sdk_config, Status};
@@ -77,55 +75,30 @@ async fn gather(
         .db_cluster_identifier(identifier)
         .send()
         .await
-        .map_err(|error| {
-            format!(
-                "rds:DescribeDBClusters {identifier}: {}",
-                aws_sdk_neptune::error::DisplayErrorContext(error)
-            )
-        })?
+        .map_err(|error| sdk_error("rds:DescribeDBClusters", identifier, error))?
         .db_clusters
         .unwrap_or_default()
         .into_iter()
         .next()
         .ok_or_else(|| format!("no DB cluster {identifier} in {region}"))?;
-    if cluster.engine() != Some("neptune") {
-        return Err(format!(
-            "{identifier} is a {} cluster, not Neptune",
-            cluster.engine().unwrap_or("?")
-        ));
-    }
     let arn = cluster.db_cluster_arn().unwrap_or_default().to_owned();
-    let account_id = arn.split(':').nth(4).unwrap_or_default().to_owned();
-    let subject = Subject::new(
-        ResourceKind::Cluster,
-        cluster.db_cluster_resource_id().unwrap_or(identifier),
-        account_id.clone(),
-        Some(region.to_owned()),
-        Some(&arn),
-        Timestamp::from_epoch_millis(0),
-    )
-    .with_identifier(Some(identifier.to_owned()));
+    let origin = Origin {
+        account_id: arn.split(':').nth(4).unwrap_or_default(),
+        region: Some(region),
+        // A plan writes nothing, so the ordering timestamp is never used.
+        ordering_timestamp: Timestamp::from_epoch_millis(0),
+    };
+    let (resource, _) = cluster_resource(&cluster, &origin)
+        .map_err(|error| error.to_string())?
+        .ok_or_else(|| {
+            let engine = cluster.engine().unwrap_or("?");
+            format!("{identifier} is a {engine} cluster, not Neptune")
+        })?;
     // A bare key id given with --kms-key resolves in the cluster's account and region.
-    let target_subject = subject.clone();
-    let encryption = Encryption::from_storage(
-        cluster.storage_encrypted().unwrap_or(false),
-        cluster.kms_key_id(),
-        &subject,
-        "KmsKeyId",
-    )
-    .map_err(|error| error.to_string())?;
+    let target_subject = resource.subject.clone();
     let mut cache = FactCache::default();
     let judgement = cache
-        .judge(
-            &clients,
-            NeptuneResource {
-                subject,
-                encryption,
-            }
-            .assess(),
-            &Default::default(),
-            None,
-        )
+        .judge_resource(&clients, resource, &Default::default())
         .await
         .map_err(|error| error.to_string())?;
 
@@ -163,12 +136,7 @@ async fn gather(
         )
         .send()
         .await
-        .map_err(|error| {
-            format!(
-                "rds:DescribeDBInstances: {}",
-                aws_sdk_neptune::error::DisplayErrorContext(error)
-            )
-        })?
+        .map_err(|error| sdk_error("rds:DescribeDBInstances", identifier, error))?
         .db_instances
         .unwrap_or_default();
     let writer = cluster
@@ -216,12 +184,7 @@ async fn tags(clients: &Clients, arn: &str) -> Result<Vec<(String, String)>, Str
         .resource_name(arn)
         .send()
         .await
-        .map_err(|error| {
-            format!(
-                "rds:ListTagsForResource {arn}: {}",
-                aws_sdk_neptune::error::DisplayErrorContext(error)
-            )
-        })?;
+        .map_err(|error| sdk_error("rds:ListTagsForResource", arn, error))?;
     Ok(output
         .tag_list()
         .iter()
@@ -232,6 +195,22 @@ async fn tags(clients: &Clients, arn: &str) -> Result<Vec<(String, String)>, Str
             ))
         })
         .collect())
+}
+
+/// An SDK error as one line naming the call and its target.
+fn sdk_error<E, R>(
+    operation: &str,
+    target: &str,
+    error: aws_sdk_neptune::error::SdkError<E, R>,
+) -> String
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    format!(
+        "{operation} {target}: {}",
+        aws_sdk_neptune::error::DisplayErrorContext(error)
+    )
 }
 
 /// `arn:aws:sts::1:assumed-role/Name/session` → `arn:aws:iam::1:role/Name`,
