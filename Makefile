@@ -3,36 +3,51 @@
 #   make demo      the rule at work against a local moto server, no AWS account
 #   make test      fmt check, clippy -D warnings, evaluator purity, the moto
 #                  launcher's own tests, all Rust tests (moto-backed ones
-#                  included), the release bootstrap and its glibc check, the
-#                  CDK tests, cdk-nag, synth and cfn-lint
+#                  included), the HTML report in headless Chromium, dist/
+#                  (release bootstrap with its glibc check, the CLI,
+#                  standalone templates), the CDK tests, cdk-nag, the runbook
+#                  tests, synth and cfn-lint
 #   make bench     benchmarks; rewrites the results in docs/PERFORMANCE.md
-#   make package   target/lambda/neptune-cmk-rule/bootstrap (release, x86_64)
+#   make package   the Lambda bootstrap and its zip (release, x86_64); Rust only
+#   make dist      dist/: the zip, the CLI, standalone templates, SHA256SUMS
 #   make deploy    package + cdk deploy of the single-account rule
+#
+# A CARGO_TARGET_DIR set in the environment is honoured everywhere.
 
 SHELL := /bin/bash
 CARGO ?= cargo
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 VENV_STAMP := $(VENV)/.installed
-BOOTSTRAP := target/lambda/neptune-cmk-rule/bootstrap
+TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),$(CURDIR)/target))
+LAMBDA_DIR := $(TARGET_DIR)/lambda/neptune-cmk-rule
+BOOTSTRAP := $(LAMBDA_DIR)/bootstrap
+CLI := $(TARGET_DIR)/release/neptune-cmk
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+DIST := $(CURDIR)/dist
 # Lambda provided.al2023 ships glibc 2.34.
 MAX_GLIBC := 2.34
+# The CDK app packages the bootstrap `make package` built (cdk/cdk.mk).
+CDK_DIR := cdk
+CDK_BOOTSTRAP_DIR := $(LAMBDA_DIR)
+# cdk-test lints the standalone templates dist/ already holds: one synth.
+CDK_STANDALONE_DIR := $(DIST)
 
-.PHONY: test demo bench fmt-check clippy evaluator-purity moto-test rust-test package venv fuzz clean
+.PHONY: test demo bench fmt-check clippy evaluator-purity moto-test rust-test browser-test package cli-release dist venv fuzz clean
 
-test: fmt-check clippy evaluator-purity moto-test rust-test cdk-test
+test: fmt-check clippy evaluator-purity moto-test rust-test browser-test dist cdk-test
 
 # See the rule work on this machine: local moto, a seeded fleet, the CLI's
 # audit, and two Config events through the Lambda bootstrap.
 demo: venv
-	$(CARGO) build --quiet -p neptune-cmk-rule --features cli --bins
-	tools/demo.sh target/debug
+	$(CARGO) build --quiet -p neptune-cmk-rule -p neptune-cmk
+	tools/demo.sh $(TARGET_DIR)/debug
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
 clippy:
-	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 # The evaluator must stay pure: no async runtime, no AWS SDK, no Lambda crate.
 evaluator-purity:
@@ -46,22 +61,40 @@ moto-test: venv
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/moto
 
 rust-test: venv
-	NEPTUNE_CMK_PYTHON=$(VENV)/bin/python $(CARGO) test --workspace --all-features
+	NEPTUNE_CMK_PYTHON=$(VENV)/bin/python $(CARGO) test --workspace --locked
 
-# The Lambda bootstrap, built by cargo-lambda (plain cargo as the compiler:
-# no zig download, works offline), then checked against Lambda's glibc.
-package: venv
-	PATH="$(VENV)/bin:$$PATH" cargo lambda build --release --x86-64 --compiler cargo \
-	  -p neptune-cmk-rule --bin neptune-cmk-rule
+# The Lambda bootstrap: a plain release build of the rule package alone (so
+# none of the CLI's features are unified into it), checked against Lambda's
+# glibc, then zipped reproducibly by `cargo xtask`. Needs Rust only.
+package:
+	$(CARGO) build --release --locked -p neptune-cmk-rule --bin neptune-cmk-rule
+	mkdir -p $(LAMBDA_DIR)
+	cp $(TARGET_DIR)/release/neptune-cmk-rule $(BOOTSTRAP)
 	tools/check-glibc.sh $(BOOTSTRAP) $(MAX_GLIBC)
-	cd $(dir $(BOOTSTRAP)) && rm -f bootstrap.zip && $(VENV)/bin/python -m zipfile -c bootstrap.zip bootstrap
-	@ls -l $(BOOTSTRAP) $(dir $(BOOTSTRAP))bootstrap.zip
+	$(CARGO) xtask zip $(BOOTSTRAP) $(LAMBDA_DIR)/bootstrap.zip
+	@ls -l $(BOOTSTRAP) $(LAMBDA_DIR)/bootstrap.zip
 
-# Evaluator throughput (criterion), then cold start, warm invoke, sweeps of
-# 100 / 1,000 / 10,000 clusters and binary size against a local moto.
+# The CLI, with SSO and credential_process support, in its own build.
+cli-release:
+	$(CARGO) build --release --locked -p neptune-cmk --bin neptune-cmk
+
+# Everything an operator with only the AWS CLI needs (docs/DEPLOY.md).
+dist: package cli-release $(CDK_DIR)/node_modules/.package-lock.json
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	cp $(LAMBDA_DIR)/bootstrap.zip $(DIST)/neptune-cmk-rule-$(VERSION)-x86_64.zip
+	cp $(CLI) $(DIST)/neptune-cmk-$(VERSION)-x86_64-linux
+	$(CDK_DIR)/scripts/dist.sh $(DIST) $(VERSION)
+	cd $(DIST) && sha256sum -- * > SHA256SUMS
+	@cat $(DIST)/SHA256SUMS
+
+# Evaluator throughput (criterion), then init and cold start, warm invoke,
+# sweeps of 100 / 1,000 / 10,000 clusters (1,000 and 10,000 also with 50 ms
+# added to every AWS call), binary size, and the organization audit, all
+# against a local moto.
 bench: package venv
 	$(CARGO) bench -p neptune-cmk-evaluator --bench evaluate
-	$(VENV)/bin/python tools/bench.py
+	$(VENV)/bin/python tools/bench.py --bootstrap $(BOOTSTRAP) --criterion $(TARGET_DIR)/criterion
+	$(CARGO) build --release --locked -p neptune-cmk && $(VENV)/bin/python tools/bench_org.py --cli $(CLI)
 
 # Coverage-guided fuzzing of parsing and evaluation (nightly + cargo-fuzz),
 # bounded by FUZZ_SECONDS. New inputs go to fuzz/work-corpus (ignored); the
@@ -74,16 +107,30 @@ fuzz:
 	$(CARGO) +nightly fuzz run evaluate fuzz/work-corpus fuzz/corpus/evaluate -- \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=65536
 
-# A project-local Python environment: moto (tests), cfn-lint (CDK), cargo-lambda (package).
+# The HTML report as a person sees it: an organization audit against moto,
+# opened offline in Debian's headless Chromium (tests/browser/; screenshot
+# in $(TARGET_DIR)/browser/). A missing Chromium fails it, never skips it.
+browser-test: venv tests/browser/node_modules/.package-lock.json
+	$(CARGO) build --locked -p neptune-cmk
+	cd tests/browser && NEPTUNE_CMK_BIN=$(TARGET_DIR)/debug/neptune-cmk NEPTUNE_CMK_PYTHON=$(VENV)/bin/python \
+	  BROWSER_ARTIFACTS=$(TARGET_DIR)/browser node --test report.test.mjs
+
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+
+# A project-local Python environment: moto (tests) and cfn-lint (CDK checks).
 venv: $(VENV_STAMP)
-$(VENV_STAMP): tests/moto/requirements.txt cdk/requirements.txt tools/package-requirements.txt
+$(VENV_STAMP): tests/moto/requirements.txt cdk/requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
-	  -r tests/moto/requirements.txt -r cdk/requirements.txt -r tools/package-requirements.txt
+	  -r tests/moto/requirements.txt -r cdk/requirements.txt
 	touch $@
 
 include cdk/cdk.mk
 
+# The CDK checks lint the standalone templates of dist/ (built once).
+cdk-test: dist
+
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) cdk/node_modules cdk/cdk.out
+	rm -rf $(VENV) $(DIST) cdk/node_modules cdk/cdk.out

@@ -14,7 +14,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 step() { printf '\n== %s ==\n' "$*"; }
 
 [[ $# -eq 1 ]] || die "usage: tools/demo.sh BIN_DIR   (e.g. target/debug)"
-[[ -d $1 ]] || die "$1 is not a directory; build first (make demo does: cargo build -p neptune-cmk-rule --features cli --bins)"
+[[ -d $1 ]] || die "$1 is not a directory; build first (make demo does: cargo build -p neptune-cmk-rule -p neptune-cmk)"
 BIN_DIR=$(cd "$1" && pwd)
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -25,7 +25,7 @@ SKIP_AUDIT=${NEPTUNE_CMK_DEMO_SKIP_AUDIT:-0}
 [[ -x $PY ]] || die "$PY not found: make venv creates it"
 [[ -x $RULE ]] || die "$RULE not found: build it first (cargo build -p neptune-cmk-rule)"
 [[ $SKIP_AUDIT == 1 || -x $CLI ]] ||
-  die "$CLI not found: build the CLI first (cargo build -p neptune-cmk-rule --features cli --bins), or set NEPTUNE_CMK_DEMO_SKIP_AUDIT=1"
+  die "$CLI not found: build the CLI first (cargo build -p neptune-cmk), or set NEPTUNE_CMK_DEMO_SKIP_AUDIT=1"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/neptune-cmk-demo.XXXXXX")
 moto_pid=
@@ -98,19 +98,26 @@ else
   [[ $audit_rc -eq 1 ]] || die "expected exit code 1 from neptune-cmk audit on the demo fleet, got $audit_rc"
 fi
 
-step "5. Build two AWS Config events for the Lambda"
+step "5. Check templates before deploy: neptune-cmk check"
+echo "\$ neptune-cmk check tests/fixtures/templates/cfn/cluster-aws-rds-alias.yaml tests/fixtures/templates/cfn/cluster-cmk-in-template.yaml"
+check_rc=0
+"$CLI" check tests/fixtures/templates/cfn/cluster-aws-rds-alias.yaml tests/fixtures/templates/cfn/cluster-cmk-in-template.yaml || check_rc=$?
+echo "check exit code: $check_rc (1 = a template would deploy a NON_COMPLIANT database)"
+[[ $check_rc -eq 1 ]] || die "expected exit code 1 from neptune-cmk check on the aws/rds template, got $check_rc"
+
+step "6. Build two AWS Config events for the Lambda"
 "$PY" tools/demo_events.py events "$tmp/seed.json" "$tmp" --endpoint "$endpoint"
 
-step "6. Run them through the Lambda bootstrap (local Lambda Runtime API)"
+step "7. Run them through the Lambda bootstrap (local Lambda Runtime API)"
 lambda_rc=0
 "$PY" tools/runtime_api.py --bootstrap "$RULE" --event "$tmp/change.json" --event "$tmp/scheduled.json" \
   --logs "$tmp/lambda.log" || lambda_rc=$?
 [[ $lambda_rc -ne 130 ]] || exit 130 # Ctrl-C
 [[ $lambda_rc -eq 0 ]] || die "the Lambda bootstrap did not answer every event (exit $lambda_rc)"
 
-step "7. What the Lambda wrote to AWS Config (PutEvaluations)"
+step "8. What the Lambda wrote to AWS Config (PutEvaluations)"
 "$PY" tools/demo_events.py evaluations --endpoint "$endpoint" --seed "$tmp/seed.json"
 
-step "8. Stop the local AWS"
+step "9. Stop the local AWS"
 stop_moto
 echo "demo: done"

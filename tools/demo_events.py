@@ -134,6 +134,11 @@ def write_events(seed: dict[str, Any], out: Path, endpoint: str) -> list[str]:
     (out / "scheduled.json").write_text(json.dumps(scheduled, indent=2) + "\n")
     for token in (CHANGE_TOKEN, SWEEP_TOKEN):
         control(endpoint, "POST", "result_tokens", {"resultToken": token, "configRuleName": RULE_NAME})
+    # The rule as a deployment creates it: the sweep reads its scope.
+    scope = {"ComplianceResourceTypes": [
+        "AWS::RDS::DBCluster", "AWS::RDS::DBInstance", "AWS::RDS::DBClusterSnapshot", "AWS::KMS::Key",
+    ]}
+    control(endpoint, "POST", "config_rules", {"configRuleName": RULE_NAME, "scope": scope})
     control(endpoint, "DELETE", "put_evaluations")  # show only what the Lambda writes
     item = json.loads(change["invokingEvent"])["configurationItem"]
     return [

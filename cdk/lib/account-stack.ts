@@ -22,5 +22,24 @@ export class NeptuneCmkAccountStack extends Stack {
     if (this.rule.configRule !== undefined) {
       new CfnOutput(this, 'ConfigRuleName', { value: this.rule.configRule.ref });
     }
+    addAlarmOutputs(this, this.rule);
+    addRemediationOutputs(this, this.rule);
   }
+}
+
+/** The alarm names, for `aws cloudwatch describe-alarms --alarm-names`. */
+export function addAlarmOutputs(scope: Construct, rule: NeptuneCmkRule): void {
+  new CfnOutput(scope, 'ErrorsAlarmName', { value: rule.errorsAlarm.alarmName });
+  new CfnOutput(scope, 'EvaluationsNotWrittenAlarmName', { value: rule.notWrittenAlarm.alarmName });
+}
+
+/** The runbook and its role, which the conformance pack's remediation parameters take. */
+export function addRemediationOutputs(scope: Construct, rule: NeptuneCmkRule): void {
+  const runbook = rule.runbook;
+  if (runbook === undefined) {
+    return;
+  }
+  const condition = runbook.document.cfnOptions.condition;
+  new CfnOutput(scope, 'RemediationDocumentName', { value: runbook.document.ref, condition });
+  new CfnOutput(scope, 'RemediationRoleArn', { value: runbook.role.roleArn, condition });
 }

@@ -3,6 +3,7 @@
  * props. Values given with -c arrive as strings; cdk.json may hold JSON
  * arrays, booleans or numbers, so both forms are accepted.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +11,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Node } from 'constructs';
 import { AccountRuleProps } from './account-stack';
 import { NeptuneCmkOrgStackProps } from './organization-stack';
+import {
+  DEFAULT_REMEDIATION_ATTEMPTS,
+  DEFAULT_REMEDIATION_RETRY_SECONDS,
+  REMEDIATION_MODES,
+  RemediationOptions,
+} from './remediation';
 import { ENCRYPTION_LEVELS, EncryptionLevel, RuleParameters } from './rule-parameters';
 
 /** Which stacks `bin/app.ts` instantiates (context `stack`; all three when unset). */
@@ -26,10 +33,71 @@ export const STACK_IDS: Record<StackKind, string> = {
 /** `<repo>/target/lambda/neptune-cmk-rule`, where `make package` puts the bootstrap. */
 export const DEFAULT_BOOTSTRAP_DIR = path.resolve(__dirname, '..', '..', 'target', 'lambda', 'neptune-cmk-rule');
 
+/**
+ * Where the function code comes from: `asset` uploads bootstrapDir through the
+ * CDK bootstrap stack; `s3` makes standalone templates whose code is the zip
+ * named by the CloudFormation parameters CodeS3Bucket/CodeS3Key.
+ */
+export const CODE_SOURCES = ['asset', 's3'] as const;
+export type CodeSource = (typeof CODE_SOURCES)[number];
+
+/**
+ * Context that the standalone templates take as CloudFormation parameters
+ * instead; setting it with codeSource=s3 would be silently ignored, so it is
+ * an error that names the parameter.
+ */
+const STANDALONE_PARAMETERS: Record<string, string> = {
+  architecture: 'Architecture',
+  ruleName: 'RuleName',
+  maximumExecutionFrequency: 'MaximumExecutionFrequency',
+  desiredEncryptionLevel: 'DesiredEncryptionLevel',
+  allowedKmsKeyArns: 'AllowedKmsKeyArns',
+  requireEnabledKey: 'RequireEnabledKey',
+  createRule: 'CreateRule',
+  logRetentionDays: 'LogRetentionDays',
+  logKmsKeyArn: 'LogKmsKeyArn',
+  alarmTopicArn: 'AlarmTopicArn',
+  remediation: 'Remediation',
+  remediationMaximumAttempts: 'RemediationMaximumAttempts',
+  remediationRetrySeconds: 'RemediationRetrySeconds',
+  organizationId: 'OrganizationId',
+  executionRoleName: 'ExecutionRoleName',
+  excludedAccounts: 'ExcludedAccounts',
+  functionRoleName: 'FunctionRoleName',
+};
+
+function assertNoStandaloneContext(node: Node): void {
+  for (const [key, parameter] of Object.entries(STANDALONE_PARAMETERS)) {
+    if (raw(node, key) !== undefined) {
+      throw new ContextError(key, `with codeSource=s3 this is the CloudFormation parameter ${parameter}, set at deploy time`);
+    }
+  }
+  if (raw(node, 'sourceAccounts') !== undefined) {
+    throw new ContextError(
+      'sourceAccounts',
+      'the standalone organization template has one permission without SourceAccount; add per-account ' +
+        'permissions with `aws lambda add-permission --source-account` (docs/DEPLOY.md) or use the CDK path',
+    );
+  }
+}
+
+/** The workspace version in <repo>/Cargo.toml, which names the release zip. */
+export function workspaceVersion(cargoToml = path.resolve(__dirname, '..', '..', 'Cargo.toml')): string {
+  const text = fs.existsSync(cargoToml) ? fs.readFileSync(cargoToml, 'utf8') : '';
+  const match = /\[workspace\.package\][^[]*?^version\s*=\s*"([^"]+)"/ms.exec(text);
+  if (match === null) {
+    throw new ContextError('codeVersion', `no [workspace.package] version in ${cargoToml}; pass -c codeVersion=<version>`);
+  }
+  return match[1];
+}
+
 export interface AppContext {
   readonly stacks: readonly StackKind[];
   readonly rule: AccountRuleProps;
   readonly organization: NeptuneCmkOrgStackProps['organization'];
+  readonly codeSource: CodeSource;
+  /** Version in the default CodeS3Key of the standalone templates (codeSource=s3 only). */
+  readonly codeVersion?: string;
 }
 
 /** Thrown for a context value that cannot be used; the message names the key. */
@@ -102,6 +170,36 @@ function retention(node: Node, key: string): logs.RetentionDays | undefined {
   return days as logs.RetentionDays;
 }
 
+function integer(node: Node, key: string, min: number, max: number): number | undefined {
+  const value = raw(node, key);
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new ContextError(key, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function remediation(node: Node): RemediationOptions | undefined {
+  const mode = oneOf(node, 'remediation', REMEDIATION_MODES) ?? 'off';
+  const maximumAutomaticAttempts = integer(node, 'remediationMaximumAttempts', 1, 25);
+  const retryAttemptSeconds = integer(node, 'remediationRetrySeconds', 1, 2678000);
+  if (mode === 'off') {
+    if (maximumAutomaticAttempts !== undefined || retryAttemptSeconds !== undefined) {
+      throw new ContextError('remediation', 'remediationMaximumAttempts/remediationRetrySeconds need -c remediation=automatic');
+    }
+    return undefined;
+  }
+  return {
+    enabled: true,
+    automatic: mode === 'automatic',
+    maximumAutomaticAttempts: maximumAutomaticAttempts ?? DEFAULT_REMEDIATION_ATTEMPTS,
+    retryAttemptSeconds: retryAttemptSeconds ?? DEFAULT_REMEDIATION_RETRY_SECONDS,
+  };
+}
+
 const FREQUENCIES = Object.values(config.MaximumExecutionFrequency) as config.MaximumExecutionFrequency[];
 
 /** Reads every supported context key; throws a ContextError for a bad value. */
@@ -109,6 +207,14 @@ export function readAppContext(node: Node): AppContext {
   const stack = oneOf(node, 'stack', STACK_KINDS);
   const architecture = oneOf(node, 'architecture', ['x86_64', 'arm64'] as const);
   const bootstrapDir = str(node, 'bootstrapDir');
+  const codeSource = oneOf(node, 'codeSource', CODE_SOURCES) ?? 'asset';
+  if (codeSource === 's3') {
+    assertNoStandaloneContext(node);
+  }
+  const codeVersion = str(node, 'codeVersion');
+  if (codeVersion !== undefined && !/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/.test(codeVersion)) {
+    throw new ContextError('codeVersion', `expected a version such as 0.2.0, got '${codeVersion}'`);
+  }
 
   const ruleParameters: RuleParameters = {
     desiredEncryptionLevel: oneOf<EncryptionLevel>(node, 'desiredEncryptionLevel', ENCRYPTION_LEVELS),
@@ -118,6 +224,8 @@ export function readAppContext(node: Node): AppContext {
 
   return {
     stacks: stack === undefined ? STACK_KINDS : [stack],
+    codeSource,
+    codeVersion: codeSource === 's3' ? (codeVersion ?? workspaceVersion()) : undefined,
     rule: {
       bootstrapDir: bootstrapDir === undefined ? DEFAULT_BOOTSTRAP_DIR : path.resolve(bootstrapDir),
       architecture: architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
@@ -126,6 +234,9 @@ export function readAppContext(node: Node): AppContext {
       ruleParameters,
       maximumExecutionFrequency: oneOf(node, 'maximumExecutionFrequency', FREQUENCIES),
       createRule: bool(node, 'createRule'),
+      remediation: remediation(node),
+      alarmTopicArn: str(node, 'alarmTopicArn'),
+      logKmsKeyArn: str(node, 'logKmsKeyArn'),
     },
     organization: {
       organizationId: str(node, 'organizationId'),

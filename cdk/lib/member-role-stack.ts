@@ -5,16 +5,30 @@
  *
  * IAM is global, so deploy it in ONE region per account; its statements cover
  * every region ("*") because the organization rule may run in several.
+ *
+ * Optionally (AuditorPrincipalArn set) it also creates a read-only audit role
+ * for `neptune-cmk audit --organization`, separate from the rule's role.
  */
-import { Aws, CfnOutput, CfnParameter, DefaultStackSynthesizer, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnOutput, CfnParameter, DefaultStackSynthesizer, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { neptuneReadStatements, readStatementSuppressions, ruleComplianceStatement } from './permissions';
+import {
+  auditStatements,
+  neptuneReadStatements,
+  rdsSuppression,
+  readStatementSuppressions,
+  ruleComplianceStatement,
+} from './permissions';
 import { DEFAULT_EXECUTION_ROLE_NAME } from './rule-parameters';
+
+/** Default name of the read-only audit role (`neptune-cmk audit --organization --role-name`). */
+export const DEFAULT_AUDIT_ROLE_NAME = 'NeptuneCmkAuditRole';
 
 export class NeptuneCmkMemberRoleStack extends Stack {
   readonly role: iam.Role;
+  /** Exists only when the AuditorPrincipalArn parameter is non-empty (condition CreateAuditRole). */
+  readonly auditRole: iam.CfnRole;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, {
@@ -71,5 +85,74 @@ export class NeptuneCmkMemberRoleStack extends Stack {
     ]);
 
     new CfnOutput(this, 'ExecutionRoleArn', { value: this.role.roleArn });
+    this.auditRole = this.createAuditRole();
+  }
+
+  private createAuditRole(): iam.CfnRole {
+    const principal = new CfnParameter(this, 'AuditorPrincipalArn', {
+      type: 'String',
+      default: '',
+      allowedPattern: '(arn:aws[a-zA-Z-]*:iam::\\d{12}:(root|role/[\\w+=,.@/-]+|user/[\\w+=,.@/-]+))?',
+      description:
+        'Principal (account root, role or user ARN) that runs `neptune-cmk audit --organization`; empty creates no audit role',
+    });
+    const roleName = new CfnParameter(this, 'AuditRoleName', {
+      type: 'String',
+      default: DEFAULT_AUDIT_ROLE_NAME,
+      allowedPattern: '[\\w+=,.@-]{1,64}',
+      description: 'Name of the audit role; the auditor passes it as --role-name',
+    });
+    const externalId = new CfnParameter(this, 'AuditorExternalId', {
+      type: 'String',
+      default: '',
+      allowedPattern: '([\\w+=,.@:/-]{2,1224})?',
+      noEcho: true,
+      description: 'Optional sts:ExternalId the auditor must pass (--external-id); empty for none',
+    });
+    const create = new CfnCondition(this, 'CreateAuditRole', {
+      expression: Fn.conditionNot(Fn.conditionEquals(principal.valueAsString, '')),
+    });
+    const hasExternalId = new CfnCondition(this, 'HasAuditorExternalId', {
+      expression: Fn.conditionNot(Fn.conditionEquals(externalId.valueAsString, '')),
+    });
+    const role = new iam.CfnRole(this, 'AuditRole', {
+      roleName: roleName.valueAsString,
+      description: 'Read-only: neptune-cmk audit --organization reads Neptune encryption and KMS key metadata',
+      assumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: principal.valueAsString },
+            Action: 'sts:AssumeRole',
+            Condition: Fn.conditionIf(
+              hasExternalId.logicalId,
+              { StringEquals: { 'sts:ExternalId': externalId.valueAsString } },
+              Aws.NO_VALUE,
+            ),
+          },
+        ],
+      },
+      policies: [
+        {
+          policyName: 'NeptuneCmkAudit',
+          policyDocument: new iam.PolicyDocument({ statements: auditStatements({ region: '*', account: Aws.ACCOUNT_ID }) }),
+        },
+      ],
+    });
+    role.cfnOptions.condition = create;
+    NagSuppressions.addResourceSuppressions(role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'kms:DescribeKey on key/* of any account and region: the audit reads KeyManager/KeyState/Origin of ' +
+          'whatever key encrypts each Neptune resource, which may belong to another account (cross-account ' +
+          'customer managed keys). Key ARNs only, read-only metadata; the key policy decides across accounts.',
+        appliesTo: ['Resource::arn:<AWS::Partition>:kms:*:*:key/*'],
+      },
+      rdsSuppression('*'),
+    ]);
+    new CfnOutput(this, 'AuditRoleArn', { value: role.attrArn, condition: create });
+    return role;
   }
 }

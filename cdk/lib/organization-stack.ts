@@ -5,7 +5,7 @@
  */
 import { Annotations, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AccountRuleProps } from './account-stack';
+import { AccountRuleProps, addAlarmOutputs } from './account-stack';
 import { NeptuneCmkRule, OrganizationOptions } from './neptune-cmk-rule';
 import { DEFAULT_EXECUTION_ROLE_NAME } from './rule-parameters';
 
@@ -26,6 +26,15 @@ export class NeptuneCmkOrgStack extends Stack {
       ...props,
     });
     const { organizationId } = props.organization;
+    if (props.rule.remediation !== undefined && props.rule.remediation.enabled !== false) {
+      // PutRemediationConfigurations does not accept organization rules (Config API reference).
+      Annotations.of(this).addError(
+        'Remediation cannot be attached to an organization rule (AWS Config does not allow it): drop ' +
+          '-c remediation for this stack; run the runbook per account with the account stack or use ' +
+          '`neptune-cmk remediate` (docs/DEPLOY.md, "Remediation").',
+      );
+      return;
+    }
     if (organizationId === undefined) {
       // An error annotation, not an exception: only synthesizing or deploying
       // this stack fails, so `cdk deploy NeptuneCmkRule` still works without it.
@@ -50,5 +59,6 @@ export class NeptuneCmkOrgStack extends Stack {
     new CfnOutput(this, 'ExecutionRoleName', {
       value: props.organization.executionRoleName ?? DEFAULT_EXECUTION_ROLE_NAME,
     });
+    addAlarmOutputs(this, this.rule);
   }
 }

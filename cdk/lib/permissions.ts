@@ -12,8 +12,12 @@
  *   authorizes a list call without an identifier against `<type>:*` in the
  *   caller's account and region, e.g. `arn:aws:rds:us-east-1:111122223333:db:*`.
  *   DescribeDBClusterSnapshots takes both `cluster` and `cluster-snapshot`.
- * - config:PutEvaluations and config:GetResourceConfigHistory support no
- *   resource-level permissions, so they need "*".
+ * - rds:ListTagsForResource (tag-scoped sweep) authorizes against the
+ *   resource's own ARN; the sweep lists tags of clusters, instances and
+ *   cluster snapshots, so `cluster:*`, `db:*` and `cluster-snapshot:*`.
+ * - config:PutEvaluations, config:GetResourceConfigHistory and
+ *   config:DescribeConfigRules (the function reads its own rule's scope)
+ *   support no resource-level permissions, so they need "*".
  * - config:GetComplianceDetailsByConfigRule authorizes against the rule ARN
  *   (which contains the rule ID, not its name); see `ruleComplianceStatement`.
  *
@@ -35,24 +39,27 @@ export const SID = {
   describeClusters: 'DescribeNeptuneClusters',
   describeInstances: 'DescribeNeptuneInstances',
   describeSnapshots: 'DescribeNeptuneClusterSnapshots',
+  listTags: 'ListNeptuneTags',
   reportEvaluations: 'PutEvaluationsAndReadConfigHistory',
+  readRuleScope: 'ReadOwnRuleScope',
   readRuleCompliance: 'ReadOwnRuleCompliance',
   writeLogs: 'WriteOwnLogGroup',
   assumeExecutionRole: 'AssumeMemberExecutionRole',
+  auditListRegions: 'ListEnabledRegions',
 } as const;
 
 function rdsArn(scope: ReadScope, resource: string): string {
   return `arn:${Aws.PARTITION}:rds:${scope.region}:${scope.account}:${resource}:*`;
 }
 
-/** KMS, RDS and Config statements (everything except the rule-scoped one and logs). */
-export function neptuneReadStatements(scope: ReadScope): iam.PolicyStatement[] {
+/** The three Neptune resource types of an account, as RDS ARNs with a wildcard name. */
+export function neptuneResourceArns(scope: ReadScope): string[] {
+  return [rdsArn(scope, 'cluster'), rdsArn(scope, 'db'), rdsArn(scope, 'cluster-snapshot')];
+}
+
+/** The three RDS Describe calls of the sweep, each on its own resource types. */
+export function describeStatements(scope: ReadScope): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: SID.describeKeys,
-      actions: ['kms:DescribeKey'],
-      resources: [`arn:${Aws.PARTITION}:kms:${scope.region}:*:key/*`],
-    }),
     new iam.PolicyStatement({
       sid: SID.describeClusters,
       actions: ['rds:DescribeDBClusters'],
@@ -68,10 +75,54 @@ export function neptuneReadStatements(scope: ReadScope): iam.PolicyStatement[] {
       actions: ['rds:DescribeDBClusterSnapshots'],
       resources: [rdsArn(scope, 'cluster-snapshot'), rdsArn(scope, 'cluster')],
     }),
+  ];
+}
+
+/** KMS, RDS and Config statements (everything except the rule-scoped one and logs). */
+export function neptuneReadStatements(scope: ReadScope): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: SID.describeKeys,
+      actions: ['kms:DescribeKey'],
+      resources: [`arn:${Aws.PARTITION}:kms:${scope.region}:*:key/*`],
+    }),
+    ...describeStatements(scope),
+    new iam.PolicyStatement({
+      sid: SID.listTags,
+      actions: ['rds:ListTagsForResource'],
+      resources: neptuneResourceArns(scope),
+    }),
     new iam.PolicyStatement({
       sid: SID.reportEvaluations,
       actions: ['config:PutEvaluations', 'config:GetResourceConfigHistory'],
       resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: SID.readRuleScope,
+      actions: ['config:DescribeConfigRules'],
+      resources: ['*'],
+    }),
+  ];
+}
+
+/**
+ * The read-only audit role of `neptune-cmk audit --organization`: the same
+ * Describe calls as the sweep, tags, DescribeKey, and the account's enabled
+ * regions (--all-regions). account:ListRegions authorizes against the
+ * account's own ARN (arn:<partition>:account::<account>:account).
+ */
+export function auditStatements(scope: ReadScope): iam.PolicyStatement[] {
+  const [describeKeys, clusters, instances, snapshots, tags] = neptuneReadStatements(scope);
+  return [
+    describeKeys,
+    clusters,
+    instances,
+    snapshots,
+    tags,
+    new iam.PolicyStatement({
+      sid: SID.auditListRegions,
+      actions: ['account:ListRegions'],
+      resources: [`arn:${Aws.PARTITION}:account::${scope.account}:account`],
     }),
   ];
 }
@@ -91,7 +142,6 @@ export function ruleComplianceStatement(ruleArns: string[]): iam.PolicyStatement
  * prints the region part ("<AWS::Region>" or "*").
  */
 export function readStatementSuppressions(region: string): { id: string; reason: string; appliesTo: string[] }[] {
-  const rds = (type: string) => `Resource::arn:<AWS::Partition>:rds:${region}:<AWS::AccountId>:${type}:*`;
   const regionNote =
     region === '*'
       ? ' in any region, because this IAM role is global and the organization rule may run in several regions'
@@ -105,20 +155,29 @@ export function readStatementSuppressions(region: string): { id: string; reason:
         `key it finds. Limited to key/* ARNs (no aliases)${regionNote}; read-only metadata.`,
       appliesTo: [`Resource::arn:<AWS::Partition>:kms:${region}:*:key/*`],
     },
+    rdsSuppression(region),
     {
       id: 'AwsSolutions-IAM5',
       reason:
-        'rds:DescribeDBClusters/DescribeDBInstances/DescribeDBClusterSnapshots list every Neptune resource of the ' +
-        'account in a periodic sweep (no identifier, engine filter), which RDS authorizes against <type>:* in the ' +
-        `caller account; the resources are not known at deploy time. Read-only, limited to this account${region === '*' ? '' : ' and region'}.`,
-      appliesTo: [rds('cluster'), rds('db'), rds('cluster-snapshot')],
-    },
-    {
-      id: 'AwsSolutions-IAM5',
-      reason:
-        'config:PutEvaluations and config:GetResourceConfigHistory support no resource-level permissions ' +
-        '(Service Authorization Reference), so the only valid Resource is "*".',
+        'config:PutEvaluations, config:GetResourceConfigHistory and config:DescribeConfigRules (the function reads ' +
+        "its own rule's scope) support no resource-level permissions (Service Authorization Reference), so the only " +
+        'valid Resource is "*".',
       appliesTo: ['Resource::*'],
     },
   ];
+}
+
+/** The cdk-nag acknowledgement of the `<type>:*` RDS resources (sweep, tags, audit). */
+export function rdsSuppression(region: string): { id: string; reason: string; appliesTo: string[] } {
+  const rds = (type: string) => `Resource::arn:<AWS::Partition>:rds:${region}:<AWS::AccountId>:${type}:*`;
+  return {
+    id: 'AwsSolutions-IAM5',
+    reason:
+      'rds:DescribeDBClusters/DescribeDBInstances/DescribeDBClusterSnapshots list every Neptune resource of the ' +
+      'account (no identifier, engine filter), which RDS authorizes against <type>:* in the caller account, and ' +
+      'rds:ListTagsForResource reads the tags of whichever cluster, instance or cluster snapshot the listing ' +
+      'returned; the resources are not known at deploy time. Read-only, limited to this account' +
+      `${region === '*' ? '' : ' and region'}.`,
+    appliesTo: [rds('cluster'), rds('db'), rds('cluster-snapshot')],
+  };
 }

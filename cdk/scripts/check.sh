@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Checks the CDK app end to end: npm ci (when needed), type check, jest
-# (assertions + cdk-nag), `cdk synth` of every stack, and cfn-lint over every
-# synthesized template and the conformance pack. Warnings count as failures
-# unless ignored, with a reason, in cdk/.cfnlintrc. Works offline once the
-# npm packages and cfn-lint are installed.
+# (assertions + cdk-nag), pytest of the remediation runbook's script against
+# the patched moto (runbooks/), `cdk synth` of every stack, the standalone
+# templates of scripts/dist.sh (cdk-nag runs in both synths), and cfn-lint over
+# every synthesized template and the conformance pack. Warnings count as
+# failures unless ignored, with a reason, in cdk/.cfnlintrc. Works offline once
+# the npm packages and the venv's packages are installed.
 #
 # Usage: cdk/scripts/check.sh [BOOTSTRAP_DIR]
 #   BOOTSTRAP_DIR    directory containing the Lambda `bootstrap`
@@ -11,9 +13,13 @@
 #                    ../target/lambda/neptune-cmk-rule from cdk/); a relative
 #                    path is taken from the current directory.
 # Environment:
-#   VENV             Python venv providing cfn-lint (default: <repo>/.venv). It
-#                    is created, and cdk/requirements.txt installed into it,
-#                    when cfn-lint is missing or not the pinned version.
+#   STANDALONE_DIR   lint the standalone templates already in this directory
+#                    (make dist's dist/) instead of synthesizing them again.
+#   VENV             Python venv providing cfn-lint, pytest, boto3 and moto
+#                    (default: <repo>/.venv). It is created, and
+#                    cdk/requirements.txt or tests/moto/requirements.txt
+#                    installed into it, when cfn-lint is missing or not the
+#                    pinned version, or when pytest/moto are missing.
 #   ORGANIZATION_ID  organization id used only to synthesize NeptuneCmkOrgRule
 #                    for linting (default: a placeholder, o-exampleorg1).
 set -euo pipefail
@@ -44,6 +50,8 @@ fi
 
 say "type check"
 npm run --silent build
+# Everything below runs the TypeScript just checked: ts-node need not check it again.
+export TS_NODE_TRANSPILE_ONLY=true
 
 say "jest"
 test_log="$(mktemp)"
@@ -63,18 +71,45 @@ if [ "${#templates[@]}" -ne 3 ]; then
   exit 1
 fi
 
+standalone_dir="$(mktemp -d)"
+trap 'rm -f "$test_log"; rm -rf "$standalone_dir"' EXIT
+if [ -n "${STANDALONE_DIR:-}" ]; then
+  # make test builds dist/ once; lint those very templates rather than a second synth.
+  say "standalone templates from $STANDALONE_DIR (make dist)"
+  standalone=("$(abspath "$STANDALONE_DIR")"/*.template.json)
+  if [ "${#standalone[@]}" -ne 3 ] || [ ! -f "${standalone[0]}" ]; then
+    say "expected 3 standalone templates in $STANDALONE_DIR: run make dist" >&2
+    exit 1
+  fi
+else
+  say "cdk synth of the standalone templates (scripts/dist.sh)"
+  scripts/dist.sh "$standalone_dir" >/dev/null
+  standalone=("$standalone_dir"/*.template.json)
+fi
+
 pinned="$(sed -n 's/^cfn-lint==//p' requirements.txt)"
 if [ "$("$VENV/bin/cfn-lint" --version 2>/dev/null || true)" != "cfn-lint $pinned" ]; then
   say "installing cfn-lint $pinned into $VENV"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
 fi
+if ! "$VENV/bin/python" -c 'import boto3, moto, pytest' 2>/dev/null; then
+  say "installing tests/moto/requirements.txt into $VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r ../tests/moto/requirements.txt
+fi
+
+say "pytest runbooks/ (remediation script against the patched moto)"
+pytest_log="$(mktemp)"
+trap 'rm -f "$test_log" "$pytest_log"; rm -rf "$standalone_dir"' EXIT
+PYTHONDONTWRITEBYTECODE=1 "$VENV/bin/python" -m pytest -q -p no:cacheprovider runbooks 2>&1 | tee "$pytest_log"
+pytest_summary="$(grep -E '^[0-9]+ passed' "$pytest_log" | tail -n 1 | sed 's/ in .*//')"
 
 say "cfn-lint $pinned"
-if ! "$VENV/bin/cfn-lint" -- "${templates[@]}" "$PACK"; then
+if ! "$VENV/bin/cfn-lint" -- "${templates[@]}" "${standalone[@]}" "$PACK"; then
   say "cfn-lint reported problems (warnings fail too; ignores live in cdk/.cfnlintrc)" >&2
   exit 1
 fi
 
 stacks="$(for t in "${templates[@]}"; do basename "$t" .template.json; done | paste -sd, -)"
-say "OK - jest: ${tests_summary:-?}; synthesized ${#templates[@]} stacks ($stacks); cfn-lint $pinned clean on $((${#templates[@]} + 1)) templates"
+linted=$((${#templates[@]} + ${#standalone[@]} + 1))
+say "OK - jest: ${tests_summary:-?}; pytest runbooks: ${pytest_summary:-?}; synthesized ${#templates[@]} stacks ($stacks) and ${#standalone[@]} standalone templates; cfn-lint $pinned clean on $linted templates"

@@ -5,9 +5,11 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { SID } from '../lib/permissions';
+import { RULE_DESCRIPTION } from '../lib/rule-parameters';
 import { KEY_A, KEY_B, accountStack, arn, nagFindings, only, statementsBySid } from './helpers';
 
-const RESOURCE_TYPES = ['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::RDS::DBClusterSnapshot'];
+const RESOURCE_TYPES = ['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::RDS::DBClusterSnapshot', 'AWS::KMS::Key'];
+const TOPIC = 'arn:aws:sns:us-east-1:111122223333:neptune-cmk-ops';
 
 describe('account stack with default context', () => {
   const stack = accountStack();
@@ -27,6 +29,10 @@ describe('account stack with default context', () => {
     template.resourceCountIs('AWS::Lambda::Permission', 1);
     template.resourceCountIs('AWS::Config::ConfigRule', 1);
     template.resourceCountIs('AWS::Config::OrganizationConfigRule', 0);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    // Remediation is off by default.
+    template.resourceCountIs('AWS::SSM::Document', 0);
+    template.resourceCountIs('AWS::Config::RemediationConfiguration', 0);
   });
 
   test('function runs the prebuilt bootstrap on provided.al2023, x86_64, 128 MB, 300 s', () => {
@@ -51,18 +57,48 @@ describe('account stack with default context', () => {
     expect(fn.resource.Properties.Environment).toEqual({ Variables: { RUST_LOG: 'info' } });
   });
 
-  test('log group keeps one year and survives stack deletion', () => {
+  test('log group keeps one year, default encryption, and survives stack deletion', () => {
     expect(logGroup.resource.Properties).toEqual({ RetentionInDays: 365 });
     expect(logGroup.resource.DeletionPolicy).toBe('Retain');
   });
 
+  test.each([
+    ['ErrorsAlarm', 'AWS/Lambda', 'Errors'],
+    ['EvaluationsNotWrittenAlarm', 'NeptuneCmk', 'EvaluationsNotWritten'],
+  ])('alarm %s: %s %s, Sum >= 1 in one 5-minute period, missing data not breaching, no actions', (id, ns, metric) => {
+    const [, alarm] = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).find(([logicalId]) =>
+      logicalId.includes(id),
+    ) as [string, any];
+    expect(alarm.Properties).toEqual({
+      AlarmDescription: expect.stringContaining('neptune-cmk'),
+      Namespace: ns,
+      MetricName: metric,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn.id } }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('outputs the alarm names', () => {
+    const outputs = template.toJSON().Outputs;
+    expect(Object.keys(outputs).sort()).toEqual(
+      ['ConfigRuleName', 'ErrorsAlarmName', 'EvaluationsNotWrittenAlarmName', 'FunctionArn'].sort(),
+    );
+  });
+
   test('rule is a CUSTOM_LAMBDA rule pointing at the function', () => {
     expect(rule.resource.Properties.ConfigRuleName).toBe('neptune-cmk-encrypted');
+    expect(rule.resource.Properties.Description).toBe(RULE_DESCRIPTION);
+    expect(RULE_DESCRIPTION.length).toBeLessThanOrEqual(256); // Config's limit
     expect(rule.resource.Properties.Source.Owner).toBe('CUSTOM_LAMBDA');
     expect(rule.resource.Properties.Source.SourceIdentifier).toEqual({ 'Fn::GetAtt': [fn.id, 'Arn'] });
   });
 
-  test('rule scope is exactly the three RDS types Neptune is recorded as', () => {
+  test('rule scope is the three RDS types Neptune is recorded as, plus KMS keys (key changes trigger)', () => {
     expect(rule.resource.Properties.Scope).toEqual({ ComplianceResourceTypes: RESOURCE_TYPES });
   });
 
@@ -119,7 +155,9 @@ describe('account stack with default context', () => {
         SID.describeClusters,
         SID.describeInstances,
         SID.describeSnapshots,
+        SID.listTags,
         SID.reportEvaluations,
+        SID.readRuleScope,
         SID.readRuleCompliance,
       ].sort(),
     );
@@ -127,6 +165,26 @@ describe('account stack with default context', () => {
       expect(statement.Effect).toBe('Allow');
       expect(statement.Condition).toBeUndefined();
     }
+  });
+
+  test('IAM: rds:ListTagsForResource (tag-scoped sweep) on Neptune resource types of this account and region', () => {
+    expect(statements[SID.listTags]).toMatchObject({
+      Action: 'rds:ListTagsForResource',
+      Resource: [
+        arn(':rds:<Region>:<Account>:cluster-snapshot:*'),
+        arn(':rds:<Region>:<Account>:cluster:*'),
+        arn(':rds:<Region>:<Account>:db:*'),
+      ],
+    });
+  });
+
+  test('IAM: config:DescribeConfigRules (its own scope) on "*" (no resource-level support)', () => {
+    expect(statements[SID.readRuleScope]).toMatchObject({ Action: 'config:DescribeConfigRules', Resource: '*' });
+  });
+
+  test('IAM: no KMS action but DescribeKey (key changes are read from the key configuration item)', () => {
+    const actions = Object.values(statements).flatMap((s: any) => [s.Action].flat());
+    expect(actions.filter((a: string) => a.startsWith('kms:'))).toEqual(['kms:DescribeKey']);
   });
 
   test('IAM: logs only to its own log group', () => {
@@ -225,6 +283,26 @@ describe('account stack context', () => {
 
   test('logRetentionDays must be a CloudWatch Logs retention', () => {
     expect(() => accountStack({ logRetentionDays: '31' })).toThrow(/context 'logRetentionDays'/);
+  });
+
+  test('logKmsKeyArn encrypts the log group with that key', () => {
+    expect(only(Template.fromStack(accountStack({ logKmsKeyArn: KEY_A })), 'AWS::Logs::LogGroup').resource.Properties).toEqual({
+      RetentionInDays: 365,
+      KmsKeyId: KEY_A,
+    });
+  });
+
+  test('logKmsKeyArn must be a key ARN', () => {
+    expect(() => accountStack({ logKmsKeyArn: 'alias/logs' })).toThrow(/logKmsKeyArn must be a KMS key ARN.*alias\/logs/);
+  });
+
+  test('alarmTopicArn becomes the action of both alarms', () => {
+    const alarms = Object.values(Template.fromStack(accountStack({ alarmTopicArn: TOPIC })).findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.map((a: any) => a.Properties.AlarmActions)).toEqual([[TOPIC], [TOPIC]]);
+  });
+
+  test('alarmTopicArn must be an SNS topic ARN', () => {
+    expect(() => accountStack({ alarmTopicArn: 'neptune-cmk-ops' })).toThrow(/alarmTopicArn must be an SNS topic ARN/);
   });
 
   test('desiredEncryptionLevel alone is the only InputParameter', () => {

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DEFAULT_BOOTSTRAP_DIR, STACK_KINDS, readAppContext } from '../lib/context';
+import { DEFAULT_BOOTSTRAP_DIR, STACK_KINDS, readAppContext, workspaceVersion } from '../lib/context';
 import { CDK_DIR, KEY_A, fakeBootstrapDir, newApp } from './helpers';
 
 describe('readAppContext', () => {
@@ -16,7 +16,58 @@ describe('readAppContext', () => {
     expect(DEFAULT_BOOTSTRAP_DIR).toBe(path.resolve(CDK_DIR, '..', 'target', 'lambda', 'neptune-cmk-rule'));
     expect(ctx.rule.architecture).toBe(lambda.Architecture.X86_64);
     expect(ctx.rule.ruleParameters).toEqual({});
+    expect(ctx.rule.remediation).toBeUndefined();
     expect(ctx.organization).toEqual({});
+    expect(ctx.codeSource).toBe('asset');
+    expect(ctx.codeVersion).toBeUndefined();
+  });
+
+  test('codeSource=s3 takes the version from -c codeVersion, else from <repo>/Cargo.toml', () => {
+    expect(readAppContext(newApp({ codeSource: 's3', codeVersion: '1.2.3' }).node).codeVersion).toBe('1.2.3');
+    const cargo = fs.readFileSync(path.join(CDK_DIR, '..', 'Cargo.toml'), 'utf8');
+    expect(cargo).toContain(`version = "${workspaceVersion()}"`);
+    expect(readAppContext(newApp({ codeSource: 's3' }).node).codeVersion).toBe(workspaceVersion());
+  });
+
+  test('codeSource and codeVersion are validated', () => {
+    expect(() => readAppContext(newApp({ codeSource: 'git' }).node)).toThrow(/context 'codeSource'.*asset, s3/);
+    expect(() => readAppContext(newApp({ codeSource: 's3', codeVersion: '../x' }).node)).toThrow(/context 'codeVersion'/);
+  });
+
+  test.each([
+    ['allowedKmsKeyArns', KEY_A, 'AllowedKmsKeyArns'],
+    ['organizationId', 'o-a1b2c3d4e5', 'OrganizationId'],
+    ['remediation', 'manual', 'Remediation'],
+    ['logRetentionDays', '30', 'LogRetentionDays'],
+  ])('codeSource=s3 refuses -c %s: it is the parameter of the same meaning', (key, value, parameter) => {
+    expect(() => readAppContext(newApp({ codeSource: 's3', [key]: value }).node)).toThrow(
+      new RegExp(`context '${key}': with codeSource=s3 this is the CloudFormation parameter ${parameter}`),
+    );
+  });
+
+  test('codeSource=s3 refuses sourceAccounts, which the standalone template cannot express', () => {
+    expect(() => readAppContext(newApp({ codeSource: 's3', sourceAccounts: '111122223333' }).node)).toThrow(
+      /context 'sourceAccounts'.*aws lambda add-permission/,
+    );
+  });
+
+  test('a Cargo.toml without a workspace version asks for -c codeVersion', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neptune-cmk-cargo-'));
+    fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "x"\n');
+    expect(() => workspaceVersion(path.join(dir, 'Cargo.toml'))).toThrow(/-c codeVersion=<version>/);
+  });
+
+  test('remediation modes', () => {
+    expect(readAppContext(newApp({ remediation: 'off' }).node).rule.remediation).toBeUndefined();
+    expect(readAppContext(newApp({ remediation: 'manual' }).node).rule.remediation).toEqual({
+      enabled: true,
+      automatic: false,
+      maximumAutomaticAttempts: 3,
+      retryAttemptSeconds: 60,
+    });
+    expect(
+      readAppContext(newApp({ remediation: 'automatic', remediationMaximumAttempts: 10 }).node).rule.remediation,
+    ).toMatchObject({ automatic: true, maximumAutomaticAttempts: 10 });
   });
 
   test('stack picks one stack', () => {
@@ -51,18 +102,31 @@ describe('readAppContext', () => {
 });
 
 /** Runs bin/app.ts the way the CDK CLI does and returns the stacks in the cloud assembly. */
-function runApp(context: Record<string, string>): string[] {
+/** Runs bin/app.ts the way the CDK CLI does; returns the output directory and its stacks. */
+function synthApp(context: Record<string, string>): { outdir: string; stacks: string[] } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'neptune-cmk-cdkout-'));
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(CDK_DIR, 'cdk.json'), 'utf8')).context;
   execFileSync(path.join(CDK_DIR, 'node_modules', '.bin', 'ts-node'), ['--prefer-ts-exts', 'bin/app.ts'], {
     cwd: CDK_DIR,
-    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+    // Type checking is `npm run build`'s job; transpiling only keeps this fast.
+    env: {
+      ...process.env,
+      TS_NODE_TRANSPILE_ONLY: 'true',
+      CDK_OUTDIR: outdir,
+      CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson, ...context }),
+    },
     stdio: 'pipe',
   });
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
-  return Object.entries(manifest.artifacts)
+  const stacks = Object.entries(manifest.artifacts)
     .filter(([, artifact]: [string, any]) => artifact.type === 'aws:cloudformation:stack')
     .map(([id]) => id)
     .sort();
+  return { outdir, stacks };
+}
+
+function runApp(context: Record<string, string>): string[] {
+  return synthApp(context).stacks;
 }
 
 describe('bin/app.ts', () => {
@@ -70,6 +134,17 @@ describe('bin/app.ts', () => {
     expect(runApp({ bootstrapDir: fakeBootstrapDir(), organizationId: 'o-a1b2c3d4e5' })).toEqual(
       ['NeptuneCmkMemberRole', 'NeptuneCmkOrgRule', 'NeptuneCmkRule'].sort(),
     );
+  });
+
+  test('codeSource=s3: the three standalone templates, without a bootstrap, an organization id or CDK assets', () => {
+    const { outdir, stacks } = synthApp({ codeSource: 's3', codeVersion: '0.0.1', bootstrapDir: path.join(os.tmpdir(), 'no-such-dir') });
+    expect(stacks).toEqual(['NeptuneCmkMemberRole', 'NeptuneCmkOrgRule', 'NeptuneCmkRule']);
+    for (const stack of ['NeptuneCmkRule', 'NeptuneCmkOrgRule']) {
+      const template = JSON.parse(fs.readFileSync(path.join(outdir, `${stack}.template.json`), 'utf8'));
+      expect(template.Parameters.CodeS3Key.Default).toBe('neptune-cmk-rule-0.0.1-x86_64.zip');
+      expect(Object.keys(template.Parameters).filter((p) => /Asset|BootstrapVersion/.test(p))).toEqual([]);
+    }
+    expect(fs.readdirSync(outdir).filter((f) => f.startsWith('asset.'))).toEqual([]);
   });
 
   test('stack=member needs neither a bootstrap nor an organization id', () => {

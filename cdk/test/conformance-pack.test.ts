@@ -4,6 +4,7 @@ import * as path from 'path';
 import { DefaultStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
+import { RULE_DESCRIPTION } from '../lib/rule-parameters';
 import { CDK_DIR, newApp, only } from './helpers';
 
 const PACK = path.join(CDK_DIR, 'conformance-pack', 'neptune-cmk.yaml');
@@ -18,8 +19,15 @@ describe('conformance pack template', () => {
   const json = template.toJSON();
   const rule = only(template, 'AWS::Config::ConfigRule').resource.Properties;
 
-  test('contains only the one Config rule', () => {
-    expect(Object.values(json.Resources).map((r: any) => r.Type)).toEqual(['AWS::Config::ConfigRule']);
+  test('contains the one Config rule and its optional remediation', () => {
+    expect(Object.values(json.Resources).map((r: any) => r.Type)).toEqual([
+      'AWS::Config::ConfigRule',
+      'AWS::Config::RemediationConfiguration',
+    ]);
+  });
+
+  test('rule description is the CDK rule description', () => {
+    expect(rule.Description).toBe(RULE_DESCRIPTION);
   });
 
   test('uses long-form intrinsics only (no YAML short tags)', () => {
@@ -35,6 +43,9 @@ describe('conformance pack template', () => {
         'LambdaFunctionArn',
         'MaximumExecutionFrequency',
         'RequireEnabledKey',
+        'RemediationDocumentName',
+        'RemediationRoleArn',
+        'AutomaticRemediation',
       ].sort(),
     );
     expect(json.Parameters.LambdaFunctionArn.Default).toBeUndefined();
@@ -66,9 +77,38 @@ describe('conformance pack template', () => {
     ]);
   });
 
-  test('rule scope is the three RDS types', () => {
+  test('rule scope is the three RDS types plus KMS keys (key changes trigger)', () => {
     expect(rule.Scope).toEqual({
-      ComplianceResourceTypes: ['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::RDS::DBClusterSnapshot'],
+      ComplianceResourceTypes: [
+        'AWS::RDS::DBCluster',
+        'AWS::RDS::DBInstance',
+        'AWS::RDS::DBClusterSnapshot',
+        'AWS::KMS::Key',
+      ],
+    });
+  });
+
+  test('remediation: attached only with RemediationDocumentName, manual unless AutomaticRemediation=true', () => {
+    const [id, remediation] = Object.entries(json.Resources).find(
+      ([, r]: [string, any]) => r.Type === 'AWS::Config::RemediationConfiguration',
+    ) as [string, any];
+    expect(id).toBe('NeptuneCmkKeyStateRemediation');
+    expect(remediation.Condition).toBe('HasRemediation');
+    expect(remediation.DependsOn).toEqual(['NeptuneCmkEncrypted']);
+    expect(json.Conditions.HasRemediation).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', { Ref: 'RemediationDocumentName' }] }] });
+    expect(json.Conditions.IsAutomaticRemediation).toEqual({ 'Fn::Equals': ['true', { Ref: 'AutomaticRemediation' }] });
+    template.hasParameter('AutomaticRemediation', { Default: 'false', AllowedValues: ['false', 'true'] });
+    expect(remediation.Properties).toEqual({
+      ConfigRuleName: rule.ConfigRuleName,
+      TargetType: 'SSM_DOCUMENT',
+      TargetId: { Ref: 'RemediationDocumentName' },
+      Parameters: {
+        ResourceId: { ResourceValue: { Value: 'RESOURCE_ID' } },
+        AutomationAssumeRole: { StaticValue: { Values: [{ Ref: 'RemediationRoleArn' }] } },
+      },
+      Automatic: { 'Fn::If': ['IsAutomaticRemediation', true, false] },
+      MaximumAutomaticAttempts: 3,
+      RetryAttemptSeconds: 60,
     });
   });
 

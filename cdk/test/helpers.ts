@@ -76,8 +76,11 @@ export function only(template: Template, type: string): { id: string; resource: 
   return { id: ids[0], resource: found[ids[0]] };
 }
 
-/** Every IAM statement in the stack's AWS::IAM::Policy resources and inline role policies, by Sid. */
-export function statementsBySid(template: Template): Record<string, any> {
+/**
+ * Every IAM statement in the stack's AWS::IAM::Policy resources and inline role
+ * policies, by Sid; `include` picks resources by logical id (default: all).
+ */
+export function statementsBySid(template: Template, include: (logicalId: string) => boolean = () => true): Record<string, any> {
   const out: Record<string, any> = {};
   const add = (statement: any) => {
     if (statement.Sid === undefined) {
@@ -88,10 +91,15 @@ export function statementsBySid(template: Template): Record<string, any> {
     }
     out[statement.Sid] = statement;
   };
-  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-    (policy as any).Properties.PolicyDocument.Statement.forEach(add);
+  for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+    if (include(id)) {
+      (policy as any).Properties.PolicyDocument.Statement.forEach(add);
+    }
   }
-  for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+  for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+    if (!include(id)) {
+      continue;
+    }
     for (const inline of (role as any).Properties.Policies ?? []) {
       inline.PolicyDocument.Statement.forEach(add);
     }

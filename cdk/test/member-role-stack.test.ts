@@ -1,17 +1,19 @@
 /** NeptuneCmkMemberRole: the StackSet-ready execution role in each member account. */
 import { Template } from 'aws-cdk-lib/assertions';
 import { SID } from '../lib/permissions';
-import { arn, memberStack, nagFindings, only, statementsBySid } from './helpers';
+import { arn, memberStack, nagFindings, statementsBySid } from './helpers';
 
 describe('member role stack', () => {
   const stack = memberStack();
   const template = Template.fromStack(stack);
   const json = template.toJSON();
-  const role = only(template, 'AWS::IAM::Role');
-  const statements = statementsBySid(template);
+  const roles = template.findResources('AWS::IAM::Role');
+  const roleId = Object.keys(roles).find((id) => id.startsWith('ExecutionRole'))!;
+  const role = { id: roleId, resource: roles[roleId] };
+  const statements = statementsBySid(template, (id) => id.startsWith('ExecutionRole'));
 
-  test('only an IAM role (inline policy), nothing else', () => {
-    expect(Object.values(json.Resources).map((r: any) => r.Type)).toEqual(['AWS::IAM::Role']);
+  test('the execution role, and the audit role (conditional), nothing else', () => {
+    expect(Object.values(json.Resources).map((r: any) => r.Type)).toEqual(['AWS::IAM::Role', 'AWS::IAM::Role']);
   });
 
   test('parameters: role name (default NeptuneCmkExecutionRole) and the central function role ARN', () => {
@@ -71,7 +73,9 @@ describe('member role stack', () => {
         SID.describeClusters,
         SID.describeInstances,
         SID.describeSnapshots,
+        SID.listTags,
         SID.reportEvaluations,
+        SID.readRuleScope,
         SID.readRuleCompliance,
       ].sort(),
     );
@@ -90,7 +94,13 @@ describe('member role stack', () => {
       'rds:DescribeDBClusterSnapshots',
       [arn(':rds:*:<Account>:cluster-snapshot:*'), arn(':rds:*:<Account>:cluster:*')],
     ],
+    [
+      SID.listTags,
+      'rds:ListTagsForResource',
+      [arn(':rds:*:<Account>:cluster-snapshot:*'), arn(':rds:*:<Account>:cluster:*'), arn(':rds:*:<Account>:db:*')],
+    ],
     [SID.reportEvaluations, ['config:GetResourceConfigHistory', 'config:PutEvaluations'], '*'],
+    [SID.readRuleScope, 'config:DescribeConfigRules', '*'],
     [SID.readRuleCompliance, 'config:GetComplianceDetailsByConfigRule', arn(':config:*:<Account>:config-rule/*')],
   ])('IAM %s: actions and resources', (sid, action, resource) => {
     expect(statements[sid]).toEqual({ Sid: sid, Effect: 'Allow', Action: action, Resource: resource });
@@ -101,6 +111,104 @@ describe('member role stack', () => {
   });
 
   test('cdk-nag AwsSolutions: no unsuppressed errors or warnings', () => {
+    expect(nagFindings(stack)).toEqual({ errors: [], warnings: [] });
+  });
+});
+
+describe('member role stack: audit role for `neptune-cmk audit --organization`', () => {
+  const stack = memberStack();
+  const template = Template.fromStack(stack);
+  const json = template.toJSON();
+  const audit = json.Resources.AuditRole;
+  const statements = statementsBySid(template, (id) => id === 'AuditRole');
+
+  test('parameters: auditor principal (empty = no role), role name, optional external id', () => {
+    template.hasParameter('AuditorPrincipalArn', {
+      Type: 'String',
+      Default: '',
+      AllowedPattern: '(arn:aws[a-zA-Z-]*:iam::\\d{12}:(root|role/[\\w+=,.@/-]+|user/[\\w+=,.@/-]+))?',
+    });
+    template.hasParameter('AuditRoleName', { Type: 'String', Default: 'NeptuneCmkAuditRole', AllowedPattern: '[\\w+=,.@-]{1,64}' });
+    template.hasParameter('AuditorExternalId', {
+      Type: 'String',
+      Default: '',
+      NoEcho: true,
+      AllowedPattern: '([\\w+=,.@:/-]{2,1224})?',
+    });
+  });
+
+  test('created only when AuditorPrincipalArn is non-empty', () => {
+    expect(audit.Condition).toBe('CreateAuditRole');
+    expect(json.Conditions.CreateAuditRole).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AuditorPrincipalArn' }, ''] }] });
+    expect(json.Outputs.AuditRoleArn).toEqual({ Value: { 'Fn::GetAtt': ['AuditRole', 'Arn'] }, Condition: 'CreateAuditRole' });
+  });
+
+  test('named by AuditRoleName; separate from the execution role; no managed policies', () => {
+    expect(audit.Properties.RoleName).toEqual({ Ref: 'AuditRoleName' });
+    expect(audit.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('trust: the auditor principal, with sts:ExternalId only when AuditorExternalId is set', () => {
+    expect(audit.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: { Ref: 'AuditorPrincipalArn' } },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            'Fn::If': [
+              'HasAuditorExternalId',
+              { StringEquals: { 'sts:ExternalId': { Ref: 'AuditorExternalId' } } },
+              { Ref: 'AWS::NoValue' },
+            ],
+          },
+        },
+      ],
+    });
+    expect(json.Conditions.HasAuditorExternalId).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AuditorExternalId' }, ''] }],
+    });
+  });
+
+  test('IAM: read-only, exactly these statements', () => {
+    expect(Object.keys(statements).sort()).toEqual(
+      [
+        SID.describeKeys,
+        SID.describeClusters,
+        SID.describeInstances,
+        SID.describeSnapshots,
+        SID.listTags,
+        SID.auditListRegions,
+      ].sort(),
+    );
+  });
+
+  test.each([
+    [SID.describeKeys, 'kms:DescribeKey', arn(':kms:*:*:key/*')],
+    [SID.describeClusters, 'rds:DescribeDBClusters', arn(':rds:*:<Account>:cluster:*')],
+    [SID.describeInstances, 'rds:DescribeDBInstances', arn(':rds:*:<Account>:db:*')],
+    [
+      SID.describeSnapshots,
+      'rds:DescribeDBClusterSnapshots',
+      [arn(':rds:*:<Account>:cluster-snapshot:*'), arn(':rds:*:<Account>:cluster:*')],
+    ],
+    [
+      SID.listTags,
+      'rds:ListTagsForResource',
+      [arn(':rds:*:<Account>:cluster-snapshot:*'), arn(':rds:*:<Account>:cluster:*'), arn(':rds:*:<Account>:db:*')],
+    ],
+    [SID.auditListRegions, 'account:ListRegions', arn(':account::<Account>:account')],
+  ])('IAM %s: actions and resources', (sid, action, resource) => {
+    expect(statements[sid]).toEqual({ Sid: sid, Effect: 'Allow', Action: action, Resource: resource });
+  });
+
+  test('no write, no Config, no STS in the audit role', () => {
+    const actions = Object.values(statements).flatMap((s: any) => [s.Action].flat());
+    expect(actions.filter((a: string) => !/^(rds:(Describe|List)|kms:DescribeKey$|account:ListRegions$)/.test(a))).toEqual([]);
+  });
+
+  test('cdk-nag AwsSolutions: no unsuppressed errors or warnings with the audit role', () => {
     expect(nagFindings(stack)).toEqual({ errors: [], warnings: [] });
   });
 });

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { SID } from '../lib/permissions';
 import { KEY_A, ORG_ID, nagFindings, only, orgStack, statementsBySid } from './helpers';
 
-const RESOURCE_TYPES = ['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::RDS::DBClusterSnapshot'];
+const RESOURCE_TYPES = ['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::RDS::DBClusterSnapshot', 'AWS::KMS::Key'];
 const TRIGGERS = [
   'ConfigurationItemChangeNotification',
   'OversizedConfigurationItemChangeNotification',
@@ -26,6 +26,19 @@ describe('organization stack with default context', () => {
     template.resourceCountIs('AWS::Config::ConfigRule', 0);
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.resourceCountIs('AWS::Config::RemediationConfiguration', 0);
+  });
+
+  test('alarms watch the central function (Errors and EvaluationsNotWritten)', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
+    expect(alarms.map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`).sort()).toEqual([
+      'AWS/Lambda/Errors',
+      'NeptuneCmk/EvaluationsNotWritten',
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: fn.id } }]);
+    }
   });
 
   test('function settings match the account stack', () => {
@@ -52,7 +65,7 @@ describe('organization stack with default context', () => {
     expect(metadata.MaximumExecutionFrequency).toBe('TwentyFour_Hours');
   });
 
-  test('organization rule scope is exactly the three RDS types', () => {
+  test('organization rule scope is the three RDS types plus KMS keys', () => {
     expect(metadata.ResourceTypesScope).toEqual(RESOURCE_TYPES);
   });
 
@@ -125,6 +138,13 @@ describe('organization stack context', () => {
     } finally {
       quiet.mockRestore();
     }
+  });
+
+  test('remediation is a synth error on this stack: Config attaches no remediation to organization rules', () => {
+    const stack = orgStack({ organizationId: ORG_ID, remediation: 'manual' });
+    expect(stack.rule).toBeUndefined();
+    const errors = stack.node.metadata.filter((m) => m.type === 'aws:cdk:error').map((m) => String(m.data));
+    expect(errors).toEqual([expect.stringContaining('Remediation cannot be attached to an organization rule')]);
   });
 
   test('organizationId must look like o-...', () => {

@@ -26,7 +26,6 @@ fn key() -> KeyLookup {
     KeyLookup::Found(KeyFacts {
         arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
             .to_owned(),
-        account_id: "123456789012".to_owned(),
         key_manager: KeyManager::Customer,
         key_state: KeyState::Enabled,
         origin: KeyOrigin::AwsKms,

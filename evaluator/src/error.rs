@@ -69,8 +69,8 @@ pub enum Error {
     /// must not silently fall back to a default and weaken the check.
     #[error(
         "ruleParameters has the unknown parameter {name:?}; valid parameters are \
-         desiredEncryptionLevel, allowedKmsKeyArns, requireEnabledKey and ExecutionRoleName \
-         (names are case-sensitive)"
+         desiredEncryptionLevel, allowedKmsKeyArns (or KmsKeyArns, the managed rule's name for \
+         it), requireEnabledKey and ExecutionRoleName (names are case-sensitive)"
     )]
     UnknownParameter {
         /// The unknown parameter name.

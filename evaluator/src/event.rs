@@ -15,7 +15,8 @@ pub enum InvokingEvent {
     ItemChange {
         /// The changed resource's configuration item.
         item: Box<ConfigurationItem>,
-        /// When Config sent the notification, if it said.
+        /// When Config sent the notification, if it said so readably (the
+        /// rule does not use it, so a malformed value is ignored).
         notification_creation_time: Option<Timestamp>,
     },
     /// `OversizedConfigurationItemChangeNotification`: the item was too big
@@ -44,13 +45,16 @@ impl InvokingEvent {
             "invokingEvent.messageType",
             "Config always names the message type",
         )?;
-        let notification_creation_time = match &raw.notification_creation_time {
-            None | Some(Value::Null) => None,
-            Some(value) => Some(Timestamp::from_json(
-                value,
-                "invokingEvent.notificationCreationTime",
-            )?),
+        // Only a scheduled sweep uses notificationCreationTime (as its
+        // ordering timestamp), so only there may it fail the event; RDK's
+        // test template sends it empty with change notifications.
+        let notification_time = || match &raw.notification_creation_time {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => {
+                Timestamp::from_json(value, "invokingEvent.notificationCreationTime").map(Some)
+            }
         };
+        let lenient_notification_time = || notification_time().ok().flatten();
         match message_type {
             "ConfigurationItemChangeNotification" => {
                 let context = "invokingEvent.configurationItem";
@@ -63,7 +67,7 @@ impl InvokingEvent {
                 let item: RawItem = json::parse(text.get(), context)?;
                 Ok(Self::ItemChange {
                     item: Box::new(ConfigurationItem::from_raw(item, context)?),
-                    notification_creation_time,
+                    notification_creation_time: lenient_notification_time(),
                 })
             }
             "OversizedConfigurationItemChangeNotification" => {
@@ -76,13 +80,13 @@ impl InvokingEvent {
                 })?;
                 Ok(Self::OversizedItemChange {
                     summary: ItemHeader::parse(text.get(), context)?,
-                    notification_creation_time,
+                    notification_creation_time: lenient_notification_time(),
                 })
             }
             "ScheduledNotification" => Ok(Self::Scheduled {
                 account_id: opt_str(&raw.aws_account_id, "invokingEvent.awsAccountId")?
                     .map(str::to_owned),
-                notification_creation_time: notification_creation_time.ok_or_else(|| {
+                notification_creation_time: notification_time()?.ok_or_else(|| {
                     Error::missing(
                         "invokingEvent.notificationCreationTime",
                         "a ScheduledNotification carries the time that orders its evaluations",

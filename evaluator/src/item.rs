@@ -182,18 +182,8 @@ impl ItemHeader {
             )?,
             &status_field,
         )?;
-        match &raw.configuration_state_id {
-            None | Some(Value::Null | Value::String(_) | Value::Number(_)) => {}
-            Some(other) => {
-                return Err(json::wrong_type(
-                    &field("configurationStateId"),
-                    "a number or a string",
-                    other,
-                ))
-            }
-        }
-        opt_str(&raw.version, &field("configurationItemVersion"))?;
-        check_relationships(&raw.relationships, &field("relationships"))?;
+        // configurationStateId, the item version and relationships are not
+        // read: whatever shape they have, they never fail an event.
         Ok(Self {
             resource_type: resource_type.to_owned(),
             resource_id: resource_id.to_owned(),
@@ -240,42 +230,6 @@ fn unwrap_configuration(text: &str, field: &str) -> Result<Option<String>, Error
     }
 }
 
-fn check_relationships(value: &Option<Value>, field: &str) -> Result<(), Error> {
-    let entries = match value {
-        None | Some(Value::Null) => return Ok(()),
-        Some(Value::Array(entries)) => entries,
-        Some(other) => return Err(json::wrong_type(field, "an array", other)),
-    };
-    for (index, entry) in entries.iter().enumerate() {
-        let Value::Object(map) = entry else {
-            return Err(json::wrong_type(
-                &format!("{field}[{index}]"),
-                "an object",
-                entry,
-            ));
-        };
-        for name in [
-            "resourceId",
-            "resourceName",
-            "resourceType",
-            "name",
-            "relationshipName",
-        ] {
-            match map.get(name) {
-                None | Some(Value::Null | Value::String(_)) => {}
-                Some(other) => {
-                    return Err(json::wrong_type(
-                        &format!("{field}[{index}].{name}"),
-                        "a string or null",
-                        other,
-                    ))
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Both dialects at once: serde aliases map `ARN`/`arn`, `awsAccountId`/
 /// `accountId`, `configurationItemVersion`/`version`. Every field is a loose
 /// `Value` so type errors are reported with the field's path.
@@ -297,11 +251,6 @@ pub(crate) struct RawItem {
     capture_time: Option<Value>,
     #[serde(rename = "configurationItemStatus")]
     status: Option<Value>,
-    #[serde(rename = "configurationStateId")]
-    configuration_state_id: Option<Value>,
-    #[serde(rename = "configurationItemVersion", alias = "version")]
-    version: Option<Value>,
-    relationships: Option<Value>,
     configuration: Option<Box<RawValue>>,
 }
 

@@ -157,8 +157,6 @@ impl EncryptionLevel {
 pub struct KeyFacts {
     /// The canonical key ARN (`arn:…:key/…`), even when looked up by alias.
     pub arn: String,
-    /// The account that owns the key.
-    pub account_id: String,
     /// AWS or customer managed.
     pub key_manager: KeyManager,
     /// Current state.
@@ -191,8 +189,15 @@ pub enum KeyLookup {
     Found(KeyFacts),
     /// DescribeKey answered `NotFoundException`: the key was deleted.
     NotFound,
-    /// DescribeKey answered `AccessDeniedException`.
+    /// DescribeKey answered `AccessDeniedException`, and nothing more is
+    /// known: for a key in the resource's own account the rule may simply
+    /// lack `kms:DescribeKey`.
     AccessDenied,
+    /// DescribeKey was denied for this key, but the same caller may describe
+    /// the account's AWS managed key (`alias/aws/rds`). Every AWS managed key
+    /// lets its own account describe it, so this key is customer managed and
+    /// its policy does not grant the rule `kms:DescribeKey`.
+    KeyPolicyDenied,
 }
 
 /// A KMS key as a resource names it, resolved to a full ARN so that
@@ -257,6 +262,19 @@ impl KeyReference {
             ),
             account_id: subject.account_id.clone(),
         })
+    }
+
+    /// A key named before anything is deployed, by a template or a plan:
+    /// a logical id such as `NeptuneKey`, a Terraform address, or the text
+    /// of an AWS managed alias. The name stands where the ARN would in
+    /// annotations. Its account is unknown, so it is only for keys whose
+    /// facts the caller already has ([`KeyLookup::Found`]), never for a
+    /// lookup that could be denied.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            arn: name.into(),
+            account_id: String::new(),
+        }
     }
 
     /// The full ARN to pass to DescribeKey.

@@ -29,21 +29,25 @@ mod event;
 mod item;
 mod json;
 mod key;
+mod key_item;
 mod params;
 mod resource;
+mod scope;
 mod timestamp;
 
 pub use annotation::{Annotation, MAX_ANNOTATION_BYTES, TRUNCATION_MARKER};
 pub use error::Error;
-pub use evaluation::{Compliance, Evaluation};
+pub use evaluation::{Compliance, Evaluation, Reason};
 pub use event::InvokingEvent;
 pub use item::{ConfigurationItem, ItemHeader, ItemStatus};
 pub use key::{
     EncryptionLevel, KeyFacts, KeyLookup, KeyManager, KeyOrigin, KeyReference, KeyState,
 };
+pub use key_item::{KeyChange, KMS_KEY_TYPE};
 pub use params::RuleParameters;
 pub use resource::{
     assess, partition_of, screen, Assessment, ClusterEncryption, Encryption, NeptuneResource,
     PendingCluster, PendingKey, ResourceKind, Subject,
 };
+pub use scope::Scope;
 pub use timestamp::Timestamp;

@@ -38,8 +38,23 @@ impl Default for RuleParameters {
 
 const DESIRED_LEVEL: &str = "desiredEncryptionLevel";
 const ALLOWED_KEYS: &str = "allowedKmsKeyArns";
+/// The managed rule NEPTUNE_CLUSTER_ENCRYPTED's name for the same list, so
+/// teams moving from it can keep their parameter.
+const ALLOWED_KEYS_MANAGED_RULE: &str = "KmsKeyArns";
 const REQUIRE_ENABLED: &str = "requireEnabledKey";
 const EXECUTION_ROLE: &str = "ExecutionRoleName";
+
+impl RuleParameters {
+    /// Every parameter name `parse` accepts, aliases included, in the order
+    /// of `evaluator/rule-parameters.json`.
+    pub const NAMES: [&'static str; 5] = [
+        DESIRED_LEVEL,
+        ALLOWED_KEYS,
+        ALLOWED_KEYS_MANAGED_RULE,
+        REQUIRE_ENABLED,
+        EXECUTION_ROLE,
+    ];
+}
 
 impl RuleParameters {
     /// Parses `ruleParameters` (absent, empty or `{}` gives the defaults).
@@ -62,6 +77,16 @@ impl RuleParameters {
                 ))
             }
         };
+        if map.contains_key(ALLOWED_KEYS) && map.contains_key(ALLOWED_KEYS_MANAGED_RULE) {
+            return Err(Error::invalid(
+                format!("ruleParameters.{ALLOWED_KEYS_MANAGED_RULE}"),
+                ALLOWED_KEYS_MANAGED_RULE,
+                format!(
+                    "{ALLOWED_KEYS_MANAGED_RULE} is another name for {ALLOWED_KEYS}; set only one \
+                     of them"
+                ),
+            ));
+        }
         for (name, value) in &map {
             let field = format!("ruleParameters.{name}");
             match name.as_str() {
@@ -70,7 +95,7 @@ impl RuleParameters {
                         parameters.desired_level = parse_level(text, &field)?;
                     }
                 }
-                ALLOWED_KEYS => {
+                ALLOWED_KEYS | ALLOWED_KEYS_MANAGED_RULE => {
                     if let Some(text) = string_value(value, &field)? {
                         parameters.allowed_key_arns = Some(parse_key_list(text, &field)?);
                     }

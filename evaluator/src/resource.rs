@@ -13,11 +13,12 @@
 use crate::item::RawConfiguration;
 use crate::json::{self, opt_bool, opt_str, req_str};
 use crate::{
-    Annotation, Compliance, ConfigurationItem, EncryptionLevel, Error, Evaluation, ItemHeader,
-    KeyLookup, KeyManager, KeyReference, KeyState, RuleParameters, Timestamp,
+    ConfigurationItem, EncryptionLevel, Error, Evaluation, ItemHeader, KeyLookup, KeyManager,
+    KeyReference, KeyState, Reason, RuleParameters, Timestamp,
 };
 
-/// The three Config resource types Neptune databases are recorded as.
+/// The three Config resource types Neptune databases are recorded as, and
+/// Neptune Analytics graphs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ResourceKind {
     /// `AWS::RDS::DBCluster`.
@@ -26,10 +27,16 @@ pub enum ResourceKind {
     Instance,
     /// `AWS::RDS::DBClusterSnapshot`.
     ClusterSnapshot,
+    /// `AWS::NeptuneGraph::Graph`, a Neptune Analytics graph. Judged only
+    /// from templates and plans (`neptune-cmk check`): Config records no
+    /// graph item this rule evaluates, so it is not in [`ResourceKind::ALL`]
+    /// and [`ResourceKind::from_config_type`] never returns it.
+    Graph,
 }
 
 impl ResourceKind {
-    /// Every kind, in the order sweeps list them.
+    /// Every kind the rule evaluates from Config, in the order sweeps list
+    /// them. [`ResourceKind::Graph`] is deliberately absent.
     pub const ALL: [Self; 3] = [Self::Cluster, Self::Instance, Self::ClusterSnapshot];
 
     /// Config's resource type name.
@@ -38,23 +45,16 @@ impl ResourceKind {
             Self::Cluster => "AWS::RDS::DBCluster",
             Self::Instance => "AWS::RDS::DBInstance",
             Self::ClusterSnapshot => "AWS::RDS::DBClusterSnapshot",
+            Self::Graph => "AWS::NeptuneGraph::Graph",
         }
     }
 
-    /// The kind for a Config resource type, if it is one of the three.
+    /// The kind for a Config resource type, if it is one of the three in
+    /// [`ResourceKind::ALL`]; never [`ResourceKind::Graph`].
     pub fn from_config_type(resource_type: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
             .find(|kind| kind.config_type() == resource_type)
-    }
-
-    /// Words for annotations.
-    pub fn noun(self) -> &'static str {
-        match self {
-            Self::Cluster => "cluster",
-            Self::Instance => "instance",
-            Self::ClusterSnapshot => "cluster snapshot",
-        }
     }
 }
 
@@ -106,15 +106,15 @@ impl Subject {
         self
     }
 
-    /// An evaluation of this subject.
-    pub fn evaluation(&self, compliance: Compliance, annotation: impl Into<String>) -> Evaluation {
-        Evaluation {
-            resource_type: self.kind.config_type().to_owned(),
-            resource_id: self.resource_id.clone(),
-            compliance,
-            annotation: Annotation::new(annotation),
-            ordering_timestamp: self.ordering_timestamp,
-        }
+    /// An evaluation of this subject; the verdict follows from `reason`.
+    pub fn evaluation(&self, reason: Reason, annotation: impl Into<String>) -> Evaluation {
+        Evaluation::new(
+            self.kind.config_type(),
+            self.resource_id.clone(),
+            reason,
+            annotation,
+            self.ordering_timestamp,
+        )
     }
 }
 
@@ -150,6 +150,10 @@ pub enum Encryption {
         /// The cluster's DB identifier.
         cluster_identifier: String,
     },
+    /// Encrypted with a key AWS owns, in no account's KMS: what a Neptune
+    /// Analytics graph without `kmsKeyIdentifier` gets. Never customer
+    /// managed, so decided without DescribeKey.
+    AwsOwnedKey,
 }
 
 impl Encryption {
@@ -221,34 +225,43 @@ pub struct PendingKey {
 /// the kind when the item needs a closer look. Oversized notifications use
 /// this to skip fetching items that cannot matter.
 pub fn screen(header: &ItemHeader, event_left_scope: bool) -> Result<ResourceKind, Evaluation> {
-    let not_applicable = |text: String| Evaluation {
-        resource_type: header.resource_type.clone(),
-        resource_id: header.resource_id.clone(),
-        compliance: Compliance::NotApplicable,
-        annotation: Annotation::new(text),
-        ordering_timestamp: header.capture_time,
+    let not_applicable = |reason: Reason, text: String| {
+        Evaluation::new(
+            header.resource_type.clone(),
+            header.resource_id.clone(),
+            reason,
+            text,
+            header.capture_time,
+        )
     };
     let Some(kind) = ResourceKind::from_config_type(&header.resource_type) else {
-        return Err(not_applicable(format!(
+        return Err(not_applicable(
+            Reason::UnsupportedType,
+            format!(
             "{} is not evaluated by this rule; it evaluates Neptune DB clusters, instances and \
              cluster snapshots",
             header.resource_type
-        )));
+        ),
+        ));
     };
     if event_left_scope {
         return Err(not_applicable(
+            Reason::OutOfScope,
             "the resource left the rule's scope (eventLeftScope)".to_owned(),
         ));
     }
     if !header.status.is_live() {
-        let why = match header.status {
-            crate::ItemStatus::ResourceNotRecorded => "Config no longer records this resource",
-            _ => "the resource was deleted",
+        let (reason, why) = match header.status {
+            crate::ItemStatus::ResourceNotRecorded => (
+                Reason::NotRecorded,
+                "Config no longer records this resource",
+            ),
+            _ => (Reason::Deleted, "the resource was deleted"),
         };
-        return Err(not_applicable(format!(
-            "{why} ({})",
-            header.status.as_str()
-        )));
+        return Err(not_applicable(
+            reason,
+            format!("{why} ({})", header.status.as_str()),
+        ));
     }
     Ok(kind)
 }
@@ -274,15 +287,13 @@ pub fn assess(item: &ConfigurationItem, event_left_scope: bool) -> Result<Assess
         "RDS, Aurora, DocumentDB and Neptune items all name their engine",
     )?;
     if !engine.eq_ignore_ascii_case("neptune") {
-        return Ok(Assessment::Decided(Evaluation {
-            resource_type: header.resource_type.clone(),
-            resource_id: header.resource_id.clone(),
-            compliance: Compliance::NotApplicable,
-            annotation: Annotation::new(format!(
-                "engine {engine} is not Neptune; this rule evaluates only engine neptune"
-            )),
-            ordering_timestamp: header.capture_time,
-        }));
+        return Ok(Assessment::Decided(Evaluation::new(
+            header.resource_type.clone(),
+            header.resource_id.clone(),
+            Reason::NotNeptune,
+            format!("engine {engine} is not Neptune; this rule evaluates only engine neptune"),
+            header.capture_time,
+        )));
     }
     let identifier_field = match kind {
         ResourceKind::Cluster => (&configuration.dbcluster_identifier, "dbclusterIdentifier"),
@@ -291,6 +302,16 @@ pub fn assess(item: &ConfigurationItem, event_left_scope: bool) -> Result<Assess
             &configuration.snapshot_identifier,
             "dbclusterSnapshotIdentifier",
         ),
+        // `screen` yields only the kinds in ResourceKind::ALL.
+        ResourceKind::Graph => {
+            return Ok(Assessment::Decided(Evaluation::new(
+                header.resource_type.clone(),
+                header.resource_id.clone(),
+                Reason::UnsupportedType,
+                "Neptune Analytics graphs are judged from templates, not from Config items",
+                header.capture_time,
+            )))
+        }
     };
     let identifier = opt_str(identifier_field.0, &field(identifier_field.1))?
         .or(header.resource_name.as_deref())
@@ -304,16 +325,12 @@ pub fn assess(item: &ConfigurationItem, event_left_scope: bool) -> Result<Assess
         header.capture_time,
     )
     .with_identifier(identifier);
-    let storage_encrypted = opt_bool(&configuration.storage_encrypted, &field("storageEncrypted"))?;
-    let kms_key_id = opt_str(&configuration.kms_key_id, &field("kmsKeyId"))?;
-    let encryption = match (kind, storage_encrypted, kms_key_id) {
-        // Neptune manages encryption per cluster; an instance item that does
-        // not state both facts is judged by its cluster.
-        (ResourceKind::Instance, Some(false), _) => Encryption::Off,
-        (ResourceKind::Instance, Some(true), Some(key)) if !key.trim().is_empty() => {
-            Encryption::from_storage(true, Some(key), &subject, &field("kmsKeyId"))?
-        }
-        (ResourceKind::Instance, _, _) => Encryption::FromCluster {
+    let encryption = match kind {
+        // Neptune manages encryption per cluster and documents the instance's
+        // own StorageEncrypted/KmsKeyId as not supported: an instance is
+        // always judged by its cluster, as the sweep judges it, whatever its
+        // item says about itself.
+        ResourceKind::Instance => Encryption::FromCluster {
             cluster_identifier: req_str(
                 &configuration.parent_cluster_identifier,
                 &field("dBClusterIdentifier"),
@@ -321,12 +338,15 @@ pub fn assess(item: &ConfigurationItem, event_left_scope: bool) -> Result<Assess
             )?
             .to_owned(),
         },
-        (_, storage_encrypted, kms_key_id) => Encryption::from_storage(
-            storage_encrypted.unwrap_or(false),
-            kms_key_id,
-            &subject,
-            &field("kmsKeyId"),
-        )?,
+        ResourceKind::Cluster | ResourceKind::ClusterSnapshot | ResourceKind::Graph => {
+            Encryption::from_storage(
+                opt_bool(&configuration.storage_encrypted, &field("storageEncrypted"))?
+                    .unwrap_or(false),
+                opt_str(&configuration.kms_key_id, &field("kmsKeyId"))?,
+                &subject,
+                &field("kmsKeyId"),
+            )?
+        }
     };
     Ok(NeptuneResource {
         subject,
@@ -351,6 +371,7 @@ impl NeptuneResource {
                     cluster_identifier,
                 })
             }
+            Encryption::AwsOwnedKey => Assessment::Decided(aws_owned_key(&self.subject)),
         }
     }
 }
@@ -371,7 +392,7 @@ impl PendingCluster {
     pub fn resolve(self, cluster: Option<&ClusterEncryption>) -> Result<Assessment, Error> {
         let Some(cluster) = cluster else {
             return Ok(Assessment::Decided(self.subject.evaluation(
-                Compliance::NonCompliant,
+                Reason::ClusterNotFound,
                 format!(
                     "its cluster {} was not found, so the instance's encryption cannot be verified",
                     self.cluster_identifier
@@ -423,10 +444,10 @@ impl PendingKey {
             None => String::new(),
         };
         let key = self.key.arn();
-        let verdict = |compliance, text: String| Ok(subject.evaluation(compliance, text));
+        let verdict = |reason, text: String| Ok(subject.evaluation(reason, text));
         match lookup {
             KeyLookup::NotFound => verdict(
-                Compliance::NonCompliant,
+                Reason::KeyNotFound,
                 format!(
                     "{via}encrypted with KMS key {key}, which was not found: it was deleted or \
                      never existed, so the data cannot be decrypted"
@@ -438,18 +459,45 @@ impl PendingKey {
                     account_id: subject.account_id.clone(),
                 })
             }
-            KeyLookup::AccessDenied => {
+            KeyLookup::KeyPolicyDenied if self.key.account_id() == subject.account_id => {
+                if !parameters.allows_key(key) {
+                    verdict(
+                        Reason::KeyNotAllowed,
+                        format!("{via}encrypted with key {key}, which is not in allowedKmsKeyArns"),
+                    )
+                } else if parameters.desired_level == EncryptionLevel::CustomerManaged {
+                    verdict(
+                        Reason::KeyPolicyDeniesDescribe,
+                        format!(
+                            "{via}encrypted with key {key}: customer managed, as AWS managed keys \
+                             are always describable in their account (state not verified: the key \
+                             policy denies DescribeKey)"
+                        ),
+                    )
+                } else {
+                    verdict(
+                        Reason::LevelNotVerifiable,
+                        format!(
+                            "{via}encrypted with customer managed key {key}; cannot verify \
+                             desiredEncryptionLevel {}: its key policy denies DescribeKey, allow \
+                             this rule's role kms:DescribeKey",
+                            parameters.desired_level.as_str()
+                        ),
+                    )
+                }
+            }
+            KeyLookup::AccessDenied | KeyLookup::KeyPolicyDenied => {
                 let owner = self.key.account_id();
                 if !parameters.allows_key(key) {
                     verdict(
-                        Compliance::NonCompliant,
+                        Reason::KeyNotAllowed,
                         format!("{via}encrypted with key {key}, which is not in allowedKmsKeyArns"),
                     )
                 } else if parameters.desired_level == EncryptionLevel::CustomerManaged {
                     // An AWS managed key never works across accounts, so a key
                     // owned by another account is customer managed.
                     verdict(
-                        Compliance::Compliant,
+                        Reason::CrossAccountKey,
                         format!(
                             "{via}encrypted with key {key} of account {owner}: customer managed, \
                              as AWS managed keys cannot be used across accounts (key state not \
@@ -458,7 +506,7 @@ impl PendingKey {
                     )
                 } else {
                     verdict(
-                        Compliance::NonCompliant,
+                        Reason::LevelNotVerifiable,
                         format!(
                             "{via}encrypted with key {key} of account {owner}; cannot verify \
                              desiredEncryptionLevel {}: DescribeKey denied, allow this rule's role \
@@ -472,11 +520,10 @@ impl PendingKey {
                 let key = facts.arn.as_str();
                 if facts.key_manager == KeyManager::Aws {
                     return verdict(
-                        Compliance::NonCompliant,
+                        Reason::AwsManagedKey,
                         format!(
                             "{via}encrypted with the AWS managed key aws/rds ({key}), not a customer \
-                             managed key; restore a snapshot into a new cluster with a customer \
-                             managed key"
+                             managed key; clone it into a new cluster with a customer managed key"
                         ),
                     );
                 }
@@ -490,7 +537,7 @@ impl PendingKey {
                         _ => "make the key usable",
                     };
                     return verdict(
-                        Compliance::NonCompliant,
+                        Reason::KeyNotEnabled,
                         format!(
                             "{via}encrypted with customer managed key {key}, which is {}, not \
                              Enabled: the data becomes unreadable; {fix}",
@@ -501,7 +548,7 @@ impl PendingKey {
                 let level = facts.level();
                 if level < parameters.desired_level {
                     return verdict(
-                        Compliance::NonCompliant,
+                        Reason::BelowDesiredLevel,
                         format!(
                             "{via}encrypted with key {key} (origin {}), below \
                              desiredEncryptionLevel {}: it requires a {}",
@@ -513,12 +560,12 @@ impl PendingKey {
                 }
                 if !parameters.allows_key(key) && !parameters.allows_key(self.key.arn()) {
                     return verdict(
-                        Compliance::NonCompliant,
+                        Reason::KeyNotAllowed,
                         format!("{via}encrypted with key {key}, which is not in allowedKmsKeyArns"),
                     );
                 }
                 verdict(
-                    Compliance::Compliant,
+                    Reason::CustomerManagedKey,
                     format!(
                         "{via}encrypted with {} {key} ({})",
                         level.describe(),
@@ -528,6 +575,21 @@ impl PendingKey {
             }
         }
     }
+}
+
+fn aws_owned_key(subject: &Subject) -> Evaluation {
+    // A key's choice is fixed at creation for graphs and clusters alike.
+    let fix = match subject.kind {
+        ResourceKind::Graph => {
+            "a graph's key cannot be changed: create a new graph with a customer managed key \
+             (kmsKeyIdentifier) and load the data into it"
+        }
+        _ => "restore a snapshot into a new cluster with a customer managed key",
+    };
+    subject.evaluation(
+        Reason::AwsOwnedKey,
+        format!("encrypted with an AWS owned key, not a customer managed key; {fix}"),
+    )
 }
 
 fn unencrypted(subject: &Subject, via_cluster: Option<&str>) -> Evaluation {
@@ -544,5 +606,5 @@ fn unencrypted(subject: &Subject, via_cluster: Option<&str>) -> Evaluation {
              snapshot into a new cluster with a customer managed key"
             .to_owned(),
     };
-    subject.evaluation(Compliance::NonCompliant, text)
+    subject.evaluation(Reason::Unencrypted, text)
 }

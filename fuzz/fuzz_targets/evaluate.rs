@@ -27,7 +27,6 @@ fuzz_target!(|data: &[u8]| {
         KeyLookup::AccessDenied,
         KeyLookup::Found(KeyFacts {
             arn: "arn:aws:kms:us-east-1:123456789012:key/k".to_owned(),
-            account_id: "123456789012".to_owned(),
             key_manager: KeyManager::Customer,
             key_state: KeyState::Disabled,
             origin: KeyOrigin::External,

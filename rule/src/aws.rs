@@ -6,6 +6,9 @@ use neptune_cmk_evaluator::Timestamp;
 
 use crate::Error;
 
+/// The SDK error every service crate re-exports (same smithy type).
+pub(crate) use aws_sdk_kms::error::SdkError;
+
 // Every service crate re-exports the same smithy `SdkError` and
 // `ProvideErrorMetadata`; the KMS paths are used for all of them.
 

@@ -76,20 +76,71 @@ pub enum Error {
         message: String,
     },
 
-    /// The Lambda deadline came too close to finish safely. Everything
-    /// evaluated so far was written; the rest was not evaluated.
+    /// The Lambda deadline came too close for this step to start or finish.
     #[error(
-        "stopped {phase} with {remaining_ms} ms left before the Lambda deadline: {written} \
-         evaluation(s) written, the rest of the sweep not evaluated; raise the function timeout"
+        "stopped {phase} with {remaining_ms} ms left before the Lambda deadline; raise the \
+         function timeout"
     )]
     DeadlineExceeded {
-        /// Where the sweep stopped, e.g. `listing DB instances`.
+        /// What was stopped, e.g. `listing DB instances`.
         phase: String,
-        /// Evaluations written before stopping.
-        written: usize,
         /// Time left when stopping.
         remaining_ms: u128,
     },
+
+    /// A sweep or a key change judged and wrote what it could, but not
+    /// everything: some resources could not be judged, or a failure (a
+    /// listing, the stale-result lookup, the rule's scope, the deadline)
+    /// stopped part of the work. Everything judged was written first.
+    #[error("{}", incomplete_message(.stopped_by.as_deref(), .unjudged, *.unjudged_count, *.written, *.stale_skipped))]
+    Incomplete {
+        /// The failure that stopped part of the work, if one did.
+        stopped_by: Option<Box<Error>>,
+        /// Resources that could not be judged, as `<type> <id>: <why>`; at
+        /// most [`MAX_NAMED`], the first ones met.
+        unjudged: Vec<String>,
+        /// How many resources could not be judged in all.
+        unjudged_count: usize,
+        /// Evaluations written.
+        written: usize,
+        /// Whether the stale-result cleanup was skipped because of it.
+        stale_skipped: bool,
+        /// What the invocation did (for its metrics).
+        outcome: Box<crate::Outcome>,
+    },
+}
+
+/// How many unjudged resources an [`Error::Incomplete`] names.
+pub(crate) const MAX_NAMED: usize = 10;
+
+fn incomplete_message(
+    stopped_by: Option<&Error>,
+    unjudged: &[String],
+    unjudged_count: usize,
+    written: usize,
+    stale_skipped: bool,
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(cause) = stopped_by {
+        parts.push(cause.to_string());
+    }
+    if unjudged_count > 0 {
+        let more = unjudged_count.saturating_sub(unjudged.len());
+        let mut named = unjudged.join("; ");
+        if more > 0 {
+            named += &format!("; and {more} more");
+        }
+        parts.push(format!(
+            "{unjudged_count} resource(s) could not be judged: {named}"
+        ));
+    }
+    parts.push(format!(
+        "{written} evaluation(s) written, every judged one included"
+    ));
+    if stale_skipped {
+        parts.push("stale results were not cleared".to_owned());
+    }
+    parts.join("; ")
 }
 
 impl Error {
@@ -109,6 +160,34 @@ impl Error {
             Self::AssumeRole { .. } => "AssumeRoleFailed",
             Self::PutEvaluations { .. } => "PutEvaluationsFailed",
             Self::DeadlineExceeded { .. } => "DeadlineExceeded",
+            Self::Incomplete {
+                stopped_by: Some(cause),
+                ..
+            } => cause.error_type(),
+            Self::Incomplete { .. } => "ResourcesNotJudged",
+        }
+    }
+}
+
+impl Error {
+    /// What the failed invocation did, as far as known: the full tally of a
+    /// partly done sweep, else what was written.
+    pub fn outcome(&self) -> crate::Outcome {
+        match self {
+            Self::Incomplete { outcome, .. } => (**outcome).clone(),
+            Self::PutEvaluations { written, .. } => crate::Outcome {
+                written: *written,
+                ..crate::Outcome::default()
+            },
+            _ => crate::Outcome::default(),
+        }
+    }
+
+    /// Evaluations judged but not written.
+    pub fn unwritten(&self) -> usize {
+        match self {
+            Self::PutEvaluations { unwritten, .. } => *unwritten,
+            _ => 0,
         }
     }
 }

@@ -1,24 +1,40 @@
-//! Fetching the facts the evaluator asks for: KMS key facts (DescribeKey,
-//! once per distinct key per invocation) and a cluster's encryption
-//! (DescribeDBClusters). SDK types are mapped to the evaluator's own here
-//! and go no further.
+//! Fetching the facts the evaluator asks for — KMS key facts (DescribeKey,
+//! once per distinct key per invocation), a cluster's encryption
+//! (DescribeDBClusters), a resource's tags (for a tag-scoped rule) — and
+//! driving an [`Assessment`] to its verdict with them. SDK types are mapped
+//! to the evaluator's own here (and in `records`) and go no further. Every
+//! call is bounded by the invocation's [`Deadline`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_kms::types::KeyManagerType;
+use futures_util::stream::{self, StreamExt};
 use neptune_cmk_evaluator::{
     Assessment, ClusterEncryption, Encryption, Evaluation, KeyFacts, KeyLookup, KeyManager,
     KeyOrigin, KeyReference, KeyState, NeptuneResource, RuleParameters,
 };
 
 use crate::aws::{aws_error, error_code};
-use crate::{Clients, Error};
+use crate::records::cluster_encryption;
+use crate::{Clients, Deadline, Error};
+
+/// DescribeKey and ListTagsForResource calls a sweep makes at once: enough
+/// to hide latency behind one round trip for the few keys a page brings,
+/// far below KMS's 2,000 DescribeKey/s and RDS's describe throttles.
+pub const LOOKUPS_IN_FLIGHT: usize = 8;
+
+/// The account's AWS managed key for RDS and Neptune; describing it tells a
+/// missing `kms:DescribeKey` permission from a key policy that excludes the
+/// rule (every AWS managed key lets its own account describe it).
+const AWS_MANAGED_PROBE: &str = "alias/aws/rds";
 
 /// Per-invocation memory of what was already fetched.
 #[derive(Debug, Default)]
 pub struct FactCache {
+    deadline: Deadline,
     keys: HashMap<String, KeyLookup>,
     clusters: HashMap<String, Option<ClusterEncryption>>,
+    aws_managed_describable: Option<bool>,
     describe_key_calls: usize,
 }
 
@@ -38,9 +54,28 @@ pub struct Judgement {
 }
 
 impl FactCache {
+    /// A cache whose calls are bounded by `deadline`.
+    pub fn new(deadline: Deadline) -> Self {
+        Self {
+            deadline,
+            ..Self::default()
+        }
+    }
+
     /// Remembers a cluster's encryption facts.
     pub fn remember_cluster(&mut self, identifier: String, facts: ClusterEncryption) {
         self.clusters.insert(identifier, Some(facts));
+    }
+
+    /// Whether a cluster's facts are known (listed, or looked up).
+    pub fn knows_cluster(&self, identifier: &str) -> bool {
+        self.clusters.contains_key(identifier)
+    }
+
+    /// Remembers a key's facts learned elsewhere (a key's own configuration
+    /// item), so judging its resources makes no DescribeKey call.
+    pub fn remember_key(&mut self, key_arn: String, lookup: KeyLookup) {
+        self.keys.insert(key_arn, lookup);
     }
 
     /// How many DescribeKey calls this cache made.
@@ -68,7 +103,7 @@ impl FactCache {
     ) -> Result<Judgement, Error> {
         let encrypted = match &resource.encryption {
             Encryption::Off => Some(false),
-            Encryption::On(_) => Some(true),
+            Encryption::On(_) | Encryption::AwsOwnedKey => Some(true),
             Encryption::FromCluster { .. } => None,
         };
         self.drive(clients, resource.assess(), parameters, encrypted)
@@ -114,15 +149,69 @@ impl FactCache {
         }
     }
 
-    /// DescribeKey by full ARN, once per key.
+    /// DescribeKey by full ARN, once per key. A denial is refined with one
+    /// probe per invocation: if the AWS managed key is describable, the
+    /// denied key is customer managed ([`KeyLookup::KeyPolicyDenied`]).
     pub async fn key(&mut self, clients: &Clients, key: &KeyReference) -> Result<KeyLookup, Error> {
         if let Some(lookup) = self.keys.get(key.arn()) {
             return Ok(lookup.clone());
         }
         self.describe_key_calls += 1;
-        let lookup = describe_key(clients, key.arn()).await?;
+        let mut lookup = describe_key(clients, &self.deadline, key.arn()).await?;
+        if lookup == KeyLookup::AccessDenied && self.aws_managed_describable(clients).await? {
+            lookup = KeyLookup::KeyPolicyDenied;
+        }
         self.keys.insert(key.arn().to_owned(), lookup.clone());
         Ok(lookup)
+    }
+
+    /// Describes, concurrently, every key in `keys` not yet known, so that
+    /// judging the resources that use them waits for one round trip, not
+    /// one per key. Still one DescribeKey per distinct key.
+    pub async fn prefetch_keys(
+        &mut self,
+        clients: &Clients,
+        keys: impl IntoIterator<Item = String>,
+    ) -> Result<(), Error> {
+        let missing: BTreeSet<String> = keys
+            .into_iter()
+            .filter(|arn| !self.keys.contains_key(arn))
+            .collect();
+        let deadline = self.deadline;
+        let mut described = stream::iter(missing)
+            .map(|arn| async move {
+                let lookup = describe_key(clients, &deadline, &arn).await;
+                (arn, lookup)
+            })
+            .buffer_unordered(LOOKUPS_IN_FLIGHT);
+        let mut found = Vec::new();
+        while let Some(result) = described.next().await {
+            found.push(result);
+        }
+        drop(described);
+        for (arn, lookup) in found {
+            self.describe_key_calls += 1;
+            // A failure here is left for judging to meet (and report) again.
+            let Ok(mut lookup) = lookup else { continue };
+            if lookup == KeyLookup::AccessDenied && self.aws_managed_describable(clients).await? {
+                lookup = KeyLookup::KeyPolicyDenied;
+            }
+            self.keys.insert(arn, lookup);
+        }
+        Ok(())
+    }
+
+    /// Whether this caller may describe the account's AWS managed key:
+    /// `NotFound` counts as yes (the call itself was allowed).
+    async fn aws_managed_describable(&mut self, clients: &Clients) -> Result<bool, Error> {
+        if let Some(known) = self.aws_managed_describable {
+            return Ok(known);
+        }
+        self.describe_key_calls += 1;
+        let known = describe_key(clients, &self.deadline, AWS_MANAGED_PROBE).await?
+            != KeyLookup::AccessDenied;
+        self.aws_managed_describable = Some(known);
+        Ok(known)
     }
 
     async fn cluster(
@@ -133,26 +222,74 @@ impl FactCache {
         if let Some(facts) = self.clusters.get(identifier) {
             return Ok(facts.clone());
         }
-        let facts = describe_cluster(clients, identifier).await?;
+        let facts = describe_cluster(clients, &self.deadline, identifier).await?;
         self.clusters.insert(identifier.to_owned(), facts.clone());
         Ok(facts)
     }
+
+    /// The tags of many resources, fetched concurrently, by ARN; a failure
+    /// is that resource's alone.
+    pub async fn tags_of(
+        &self,
+        clients: &Clients,
+        arns: Vec<String>,
+    ) -> HashMap<String, Result<Vec<(String, String)>, Error>> {
+        stream::iter(arns)
+            .map(|arn| async move {
+                let tags = self.tags(clients, &arn).await;
+                (arn, tags)
+            })
+            .buffer_unordered(LOOKUPS_IN_FLIGHT)
+            .collect()
+            .await
+    }
+
+    /// A resource's tags (ListTagsForResource), for a tag-scoped rule.
+    pub async fn tags(&self, clients: &Clients, arn: &str) -> Result<Vec<(String, String)>, Error> {
+        let output = self
+            .deadline
+            .bound(
+                "listing tags",
+                clients
+                    .neptune
+                    .list_tags_for_resource()
+                    .resource_name(arn)
+                    .send(),
+            )
+            .await?
+            .map_err(|error| aws_error("rds:ListTagsForResource", arn, &error))?;
+        Ok(output
+            .tag_list()
+            .iter()
+            .filter_map(|tag| {
+                Some((
+                    tag.key()?.to_owned(),
+                    tag.value().unwrap_or_default().to_owned(),
+                ))
+            })
+            .collect())
+    }
 }
 
-async fn describe_key(clients: &Clients, key_arn: &str) -> Result<KeyLookup, Error> {
-    let output = match clients.kms.describe_key().key_id(key_arn).send().await {
+async fn describe_key(
+    clients: &Clients,
+    deadline: &Deadline,
+    key_id: &str,
+) -> Result<KeyLookup, Error> {
+    let call = clients.kms.describe_key().key_id(key_id).send();
+    let output = match deadline.bound("describing KMS keys", call).await? {
         Ok(output) => output,
         Err(error) => {
             return match error_code(&error).as_deref() {
                 Some("NotFoundException") => Ok(KeyLookup::NotFound),
                 Some("AccessDeniedException") => Ok(KeyLookup::AccessDenied),
-                _ => Err(aws_error("kms:DescribeKey", key_arn, &error)),
+                _ => Err(aws_error("kms:DescribeKey", key_id, &error)),
             }
         }
     };
     let unexpected = |what: &str| Error::UnexpectedResponse {
         operation: "kms:DescribeKey",
-        target: key_arn.to_owned(),
+        target: key_id.to_owned(),
         what: what.to_owned(),
     };
     let metadata = output
@@ -164,15 +301,8 @@ async fn describe_key(clients: &Clients, key_arn: &str) -> Result<KeyLookup, Err
         // Guessing either way could give a wrong verdict.
         other => return Err(unexpected(&format!("KeyManager {other:?}"))),
     };
-    let arn = metadata.arn().unwrap_or(key_arn).to_owned();
-    let account_id = metadata
-        .aws_account_id()
-        .map(str::to_owned)
-        .or_else(|| arn.split(':').nth(4).map(str::to_owned))
-        .unwrap_or_default();
     Ok(KeyLookup::Found(KeyFacts {
-        arn,
-        account_id,
+        arn: metadata.arn().unwrap_or(key_id).to_owned(),
         key_manager,
         key_state: KeyState::from_kms(
             metadata
@@ -191,22 +321,16 @@ async fn describe_key(clients: &Clients, key_arn: &str) -> Result<KeyLookup, Err
 
 async fn describe_cluster(
     clients: &Clients,
+    deadline: &Deadline,
     identifier: &str,
 ) -> Result<Option<ClusterEncryption>, Error> {
-    match clients
+    let call = clients
         .neptune
         .describe_db_clusters()
         .db_cluster_identifier(identifier)
-        .send()
-        .await
-    {
-        Ok(output) => Ok(output
-            .db_clusters()
-            .first()
-            .map(|cluster| ClusterEncryption {
-                storage_encrypted: cluster.storage_encrypted().unwrap_or(false),
-                kms_key_id: cluster.kms_key_id().map(str::to_owned),
-            })),
+        .send();
+    match deadline.bound("describing a DB cluster", call).await? {
+        Ok(output) => Ok(output.db_clusters().first().map(cluster_encryption)),
         Err(error) if error_code(&error).as_deref() == Some("DBClusterNotFoundFault") => Ok(None),
         Err(error) => Err(aws_error("rds:DescribeDBClusters", identifier, &error)),
     }

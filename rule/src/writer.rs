@@ -1,17 +1,28 @@
-//! PutEvaluations: batches of at most 100, written as soon as they are full,
-//! retried with bounded backoff, and never silently dropped.
+//! PutEvaluations: batches of at most 100, each written in the background as
+//! soon as it is full (a few at a time) while judging goes on, retried with
+//! bounded backoff, and never silently dropped: `flush` waits for every
+//! batch and reports what could not be written.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_config::types::{ComplianceType, Evaluation as SdkEvaluation};
 use neptune_cmk_evaluator::{Compliance, Evaluation};
+use tokio::task::JoinSet;
 use tracing::{info, warn};
 
 use crate::aws::{aws_message, is_retryable, to_date_time};
-use crate::Error;
+use crate::sink::{Destination, EvaluationSink};
+use crate::{Deadline, Error};
 
 /// PutEvaluations accepts at most this many evaluations per call.
 pub const MAX_BATCH: usize = 100;
+
+/// Batches written at once. Config documents no PutEvaluations rate, so the
+/// writer stays modest: enough to hide a round trip behind judging, few
+/// enough that a throttled account recovers within the retries.
+pub const WRITES_IN_FLIGHT: usize = 4;
 
 /// The `resultToken` convention for a test invocation (RDK's): write with
 /// `TestMode=true`.
@@ -38,134 +49,162 @@ impl Default for RetryPolicy {
     }
 }
 
-/// Collects evaluations and writes them in batches.
+/// The Lambda's sink: writes evaluations with PutEvaluations in batches.
+#[derive(Debug)]
 pub struct EvaluationWriter {
+    target: Arc<Target>,
+    pending: Vec<Evaluation>,
+    in_flight: JoinSet<BatchResult>,
+    written: usize,
+    lost: Option<Lost>,
+}
+
+/// Where and how every batch of one invocation is written.
+#[derive(Debug)]
+struct Target {
     client: aws_sdk_config::Client,
     result_token: String,
     test_mode: bool,
     retry: RetryPolicy,
-    pending: Vec<Evaluation>,
+    deadline: Deadline,
+    calls: AtomicUsize,
+}
+
+/// What one batch came to.
+#[derive(Debug)]
+struct BatchResult {
     written: usize,
-    calls: usize,
+    lost: Option<Lost>,
+}
+
+/// Evaluations that could not be written, and the last reason.
+#[derive(Debug, Clone)]
+struct Lost {
+    unwritten: usize,
+    attempts: u32,
+    message: String,
 }
 
 impl EvaluationWriter {
-    /// A writer for one invocation's result token.
-    pub fn new(client: aws_sdk_config::Client, result_token: String, retry: RetryPolicy) -> Self {
+    /// A writer for one invocation's destination.
+    pub fn new(destination: Destination, retry: RetryPolicy) -> Self {
         Self {
-            client,
-            test_mode: result_token == TEST_MODE_TOKEN,
-            result_token,
-            retry,
+            target: Arc::new(Target {
+                client: destination.config,
+                test_mode: destination.result_token == TEST_MODE_TOKEN,
+                result_token: destination.result_token,
+                retry,
+                deadline: Deadline::none(),
+                calls: AtomicUsize::new(0),
+            }),
             pending: Vec::with_capacity(MAX_BATCH),
+            in_flight: JoinSet::new(),
             written: 0,
-            calls: 0,
+            lost: None,
         }
     }
 
-    /// Queues one evaluation, writing a batch when 100 are waiting.
-    pub async fn push(&mut self, evaluation: Evaluation) -> Result<(), Error> {
-        info!(
-            resource_type = %evaluation.resource_type,
-            resource_id = %evaluation.resource_id,
-            compliance = %evaluation.compliance,
-            "evaluation"
-        );
-        self.pending.push(evaluation);
-        if self.pending.len() >= MAX_BATCH {
-            self.flush().await?;
-        }
-        Ok(())
-    }
-
-    /// Writes whatever is queued.
-    pub async fn flush(&mut self) -> Result<(), Error> {
-        while !self.pending.is_empty() {
-            let batch: Vec<Evaluation> = self
-                .pending
-                .drain(..self.pending.len().min(MAX_BATCH))
-                .collect();
-            self.put_batch(batch).await?;
-        }
-        Ok(())
-    }
-
-    /// Evaluations written so far.
-    pub fn written(&self) -> usize {
-        self.written
-    }
-
-    /// Evaluations queued but not written yet.
-    pub fn pending(&self) -> usize {
-        self.pending.len()
+    /// Bounds every write and every retry by the Lambda deadline; writes may
+    /// use the margin the other work left (all but a second).
+    pub fn with_deadline(mut self, deadline: Deadline) -> Self {
+        Arc::get_mut(&mut self.target)
+            .expect("set before any batch is written")
+            .deadline = deadline.for_final_writes();
+        self
     }
 
     /// PutEvaluations calls made so far, retries included.
     pub fn calls(&self) -> usize {
-        self.calls
+        self.target.calls.load(Ordering::Relaxed)
     }
 
     /// Whether this invocation writes with `TestMode=true`.
     pub fn test_mode(&self) -> bool {
-        self.test_mode
+        self.target.test_mode
     }
 
-    async fn put_batch(&mut self, mut batch: Vec<Evaluation>) -> Result<(), Error> {
-        let mut backoff = self.retry.initial_backoff;
-        let mut attempt = 0;
+    /// Starts writing `batch` in the background, once fewer than
+    /// [`WRITES_IN_FLIGHT`] batches are being written.
+    async fn start(&mut self, batch: Vec<Evaluation>) {
+        while self.in_flight.len() >= WRITES_IN_FLIGHT {
+            self.finish_one().await;
+        }
+        let target = Arc::clone(&self.target);
+        self.in_flight
+            .spawn(async move { target.write(batch).await });
+    }
+
+    /// Waits for one batch and adds up its result.
+    async fn finish_one(&mut self) {
+        let Some(joined) = self.in_flight.join_next().await else {
+            return;
+        };
+        let result = joined.unwrap_or_else(|error| BatchResult {
+            written: 0,
+            lost: Some(Lost {
+                // A batch is at most 100; a panicked write is counted as all lost.
+                unwritten: MAX_BATCH,
+                attempts: 0,
+                message: format!("the write task failed: {error}"),
+            }),
+        });
+        self.written += result.written;
+        if let Some(lost) = result.lost {
+            // The counts add up; the last reason is reported.
+            let earlier = self.lost.as_ref().map_or(0, |lost| lost.unwritten);
+            self.lost = Some(Lost {
+                unwritten: earlier + lost.unwritten,
+                ..lost
+            });
+        }
+    }
+}
+
+impl Target {
+    /// Writes one batch: resends only what Config reports failed, retries
+    /// throttling and server errors with doubling backoff, within the
+    /// deadline; whatever is left is reported lost.
+    async fn write(&self, mut batch: Vec<Evaluation>) -> BatchResult {
+        let (mut written, mut backoff, mut attempt) = (0, self.retry.initial_backoff, 0);
         loop {
             attempt += 1;
-            let outcome = self.put_once(&batch).await;
-            let message = match outcome {
+            let message = match self.put_once(&batch).await {
                 Ok(failed) if failed.is_empty() => {
-                    self.written += batch.len();
-                    return Ok(());
+                    written += batch.len();
+                    return BatchResult {
+                        written,
+                        lost: None,
+                    };
                 }
                 Ok(failed) => {
-                    // Only the evaluations Config reports as failed are resent.
-                    let failed_keys: Vec<(String, String)> = failed
-                        .iter()
-                        .map(|failed| {
-                            (
-                                failed.compliance_resource_type().to_owned(),
-                                failed.compliance_resource_id().to_owned(),
-                            )
-                        })
-                        .collect();
                     let before = batch.len();
                     batch.retain(|evaluation| {
-                        failed_keys.iter().any(|(resource_type, resource_id)| {
-                            *resource_type == evaluation.resource_type
-                                && *resource_id == evaluation.resource_id
+                        failed.iter().any(|failed| {
+                            failed.compliance_resource_type() == evaluation.resource_type
+                                && failed.compliance_resource_id() == evaluation.resource_id
                         })
                     });
                     if batch.is_empty() {
-                        // Config reported failures it cannot name: resend them all.
-                        return Err(self.failure(
+                        // Config reported failures it does not name: all are lost.
+                        return lost(
+                            written,
                             before,
                             attempt,
-                            "FailedEvaluations did not match the batch".to_owned(),
-                        ));
+                            "FailedEvaluations did not match the batch",
+                        );
                     }
-                    self.written += before - batch.len();
-                    format!(
-                        "FailedEvaluations for {}",
-                        failed_keys
-                            .iter()
-                            .map(|(resource_type, resource_id)| format!(
-                                "{resource_type} {resource_id}"
-                            ))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                    written += before - batch.len();
+                    failed_message(&failed)
                 }
-                Err((message, retryable)) if !retryable => {
-                    return Err(self.failure(batch.len(), attempt, message));
-                }
-                Err((message, _)) => message,
+                Err((message, false)) => return lost(written, batch.len(), attempt, &message),
+                Err((message, true)) => message,
             };
-            if attempt >= self.retry.max_attempts {
-                return Err(self.failure(batch.len(), attempt, message));
+            let out_of_time = self
+                .deadline
+                .remaining()
+                .is_some_and(|left| left <= backoff);
+            if attempt >= self.retry.max_attempts || out_of_time {
+                return lost(written, batch.len(), attempt, &message);
             }
             warn!(attempt, unwritten = batch.len(), %message, "PutEvaluations retry");
             tokio::time::sleep(backoff).await;
@@ -173,21 +212,9 @@ impl EvaluationWriter {
         }
     }
 
-    fn failure(&self, unwritten: usize, attempts: u32, message: String) -> Error {
-        Error::PutEvaluations {
-            written: self.written,
-            unwritten: unwritten + self.pending.len(),
-            attempts,
-            message,
-        }
-    }
-
     /// One PutEvaluations call. `Ok` carries the failed evaluations;
     /// `Err` the message and whether a retry may help.
-    async fn put_once(
-        &mut self,
-        batch: &[Evaluation],
-    ) -> Result<Vec<SdkEvaluation>, (String, bool)> {
+    async fn put_once(&self, batch: &[Evaluation]) -> Result<Vec<SdkEvaluation>, (String, bool)> {
         let mut request = self
             .client
             .put_evaluations()
@@ -196,14 +223,86 @@ impl EvaluationWriter {
         for evaluation in batch {
             request = request.evaluations(to_sdk(evaluation));
         }
-        self.calls += 1;
-        match request.send().await {
-            Ok(output) => Ok(output.failed_evaluations().to_vec()),
-            Err(error) => {
-                // is_retryable already counts throttling codes.
-                Err((aws_message(&error), is_retryable(&error)))
-            }
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        match self
+            .deadline
+            .bound("writing evaluations", request.send())
+            .await
+        {
+            Ok(Ok(output)) => Ok(output.failed_evaluations().to_vec()),
+            // is_retryable already counts throttling codes.
+            Ok(Err(error)) => Err((aws_message(&error), is_retryable(&error))),
+            Err(deadline) => Err((deadline.to_string(), false)),
         }
+    }
+}
+
+fn lost(written: usize, unwritten: usize, attempts: u32, message: &str) -> BatchResult {
+    BatchResult {
+        written,
+        lost: Some(Lost {
+            unwritten,
+            attempts,
+            message: message.to_owned(),
+        }),
+    }
+}
+
+fn failed_message(failed: &[SdkEvaluation]) -> String {
+    let names: Vec<String> = failed
+        .iter()
+        .map(|failed| {
+            format!(
+                "{} {}",
+                failed.compliance_resource_type(),
+                failed.compliance_resource_id()
+            )
+        })
+        .collect();
+    format!("FailedEvaluations for {}", names.join(", "))
+}
+
+impl EvaluationSink for EvaluationWriter {
+    /// Queues one evaluation, starting a batch write when 100 are waiting.
+    async fn accept(&mut self, evaluation: Evaluation) -> Result<(), Error> {
+        info!(
+            resource_type = %evaluation.resource_type,
+            resource_id = %evaluation.resource_id,
+            compliance = %evaluation.compliance,
+            "evaluation"
+        );
+        self.pending.push(evaluation);
+        if self.pending.len() >= MAX_BATCH {
+            let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(MAX_BATCH));
+            self.start(batch).await;
+        }
+        Ok(())
+    }
+
+    /// Writes what is queued and waits for every batch; fails, saying how
+    /// many were written and how many were not, when any batch was lost.
+    async fn flush(&mut self) -> Result<(), Error> {
+        while !self.pending.is_empty() {
+            let rest = self.pending.split_off(self.pending.len().min(MAX_BATCH));
+            let batch = std::mem::replace(&mut self.pending, rest);
+            self.start(batch).await;
+        }
+        while !self.in_flight.is_empty() {
+            self.finish_one().await;
+        }
+        match self.lost.take() {
+            None => Ok(()),
+            Some(lost) => Err(Error::PutEvaluations {
+                written: self.written,
+                unwritten: lost.unwritten,
+                attempts: lost.attempts,
+                message: lost.message,
+            }),
+        }
+    }
+
+    fn written(&self) -> usize {
+        self.written
     }
 }
 

@@ -3,9 +3,10 @@
 
     python tests/moto/seed.py --endpoint http://127.0.0.1:PORT --fleet demo
     python tests/moto/seed.py --fleet sweep --clusters 10000 --keys 5      # AWS_ENDPOINT_URL
+    python tests/moto/seed.py --fleet org --members 3 --regions us-east-1,eu-west-1 --clusters 100
 
-Prints one JSON summary of what it created to stdout. Importable: ``seed_demo(endpoint)``
-and ``seed_sweep(endpoint, clusters, keys)`` return the same dicts.
+Prints one JSON summary of what it created to stdout. Importable: ``seed_demo(endpoint)``,
+``seed_sweep(endpoint, clusters, keys)`` and ``seed_org(endpoint, ...)`` return the same dicts.
 
 moto quirk kept in mind: ScheduleKeyDeletion/DisableKey fail (HTTP 500) when given a
 key ARN, so those calls pass the key id.
@@ -202,12 +203,69 @@ def seed_sweep(
     }
 
 
+def assumed_credentials(endpoint: str, account: str, role: str = "NeptuneCmkMember") -> dict[str, str]:
+    """Credentials for ``role`` in ``account``, assumed from the management account.
+
+    moto does not require the role to exist; every call signed with these credentials
+    lands in ``account``'s backends.
+    """
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="neptune-cmk-seed")[
+        "Credentials"
+    ]
+    return {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"]}
+
+
+def seed_org(
+    endpoint: str,
+    members: int = 2,
+    regions: tuple[str, ...] = ("us-east-1", "eu-west-1"),
+    clusters: int = 3,
+    instances: int = 1,
+) -> dict[str, Any]:
+    """An organization (management account 123456789012) with ``members`` member accounts.
+
+    In every member account and region: one customer managed key (KMS API, through the
+    assumed member role) and ``clusters`` Neptune clusters encrypted with it, each with
+    ``instances`` instances (bulk_clusters with accountId/region).
+    """
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
+              aws_secret_access_key="testing")
+    org = boto3.client("organizations", **kw)
+    try:
+        org.create_organization(FeatureSet="ALL")
+    except org.exceptions.AlreadyInOrganizationException:
+        pass
+    existing = {a["Name"]: a["Id"] for a in org.list_accounts()["Accounts"]}
+    summary: dict[str, Any] = {"fleet": "org", "endpoint": endpoint, "managementAccountId": ACCOUNT_ID, "members": []}
+    for m in range(members):
+        name = f"member-{m}"
+        account = existing.get(name) or org.create_account(Email=f"{name}@example.com", AccountName=name)[
+            "CreateAccountStatus"]["AccountId"]
+        creds = assumed_credentials(endpoint, account)
+        member: dict[str, Any] = {"AccountId": account, "Name": name, "regions": {}}
+        for region in regions:
+            kms = boto3.client("kms", endpoint_url=endpoint, region_name=region, **creds)
+            key = _key(kms, f"neptune-cmk org key {name} {region}")
+            created = _post(endpoint, "/_neptune_cmk/bulk_clusters", {
+                "count": clusters, "prefix": "graph-", "kmsKeyIds": [key["Arn"]], "instancesPerCluster": instances,
+                "accountId": account, "region": region})
+            member["regions"][region] = {"key": key, **created}
+        summary["members"].append(member)
+    return summary
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     p = argparse.ArgumentParser(description="Seed the neptune-cmk moto launcher.")
     p.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL"), help="default: $AWS_ENDPOINT_URL")
     p.add_argument("--region", default="us-east-1")
-    p.add_argument("--fleet", choices=["demo", "sweep"], required=True)
-    p.add_argument("--clusters", type=int, default=100, help="sweep: number of Neptune clusters")
+    p.add_argument("--fleet", choices=["demo", "sweep", "org"], required=True)
+    p.add_argument("--clusters", type=int, default=100, help="sweep: Neptune clusters; org: per member and region")
+    p.add_argument("--members", type=int, default=2, help="org: member accounts")
+    p.add_argument("--regions", default="us-east-1,eu-west-1", help="org: comma-separated regions")
+    p.add_argument("--instances", type=int, default=1, help="org: instances per cluster")
     p.add_argument("--keys", type=int, default=1, help="sweep: number of customer managed keys")
     p.add_argument("--method", choices=["auto", "api", "bulk"], default="auto", help="sweep: how to create")
     args = p.parse_args(argv)
@@ -215,6 +273,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         p.error("give --endpoint or set AWS_ENDPOINT_URL")
     if args.fleet == "demo":
         summary = seed_demo(args.endpoint, args.region)
+    elif args.fleet == "org":
+        regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
+        summary = seed_org(args.endpoint, args.members, regions, args.clusters, args.instances)
     else:
         summary = seed_sweep(args.endpoint, args.clusters, args.keys, args.region, args.method)
     json.dump(summary, sys.stdout, indent=1)

@@ -34,7 +34,6 @@ impl Default for World {
 fn customer_key(arn: &str, key_state: KeyState, origin: KeyOrigin) -> KeyLookup {
     KeyLookup::Found(KeyFacts {
         arn: arn.to_owned(),
-        account_id: arn.split(':').nth(4).unwrap().to_owned(),
         key_manager: KeyManager::Customer,
         key_state,
         origin,
@@ -66,9 +65,19 @@ fn check(item: &str, world: World, expect: Expect) {
     match outcome {
         Ok(evaluation) => {
             assert!(evaluation.annotation.as_str().len() <= 256);
+            assert_eq!(evaluation.compliance, evaluation.reason.compliance());
+            assert_eq!(
+                neptune_cmk_evaluator::Reason::recognize(
+                    evaluation.compliance,
+                    evaluation.annotation.as_str()
+                ),
+                Some(evaluation.reason),
+                "the annotation's wording gives its reason back"
+            );
             transcript += &format!(
-                "{} {} {} @ {}\n{}",
+                "{} ({}) {} {} @ {}\n{}",
                 evaluation.compliance,
+                evaluation.reason,
                 evaluation.resource_type,
                 evaluation.resource_id,
                 evaluation.ordering_timestamp,
@@ -88,7 +97,7 @@ fn engine_not_neptune() {
         fixture!("items/cluster-aurora-mysql.history.json"),
         World::default(),
         expect![[r#"
-            NOT_APPLICABLE AWS::RDS::DBCluster cluster-test @ 2022-02-21T18:42:15.271Z
+            NOT_APPLICABLE (not-neptune) AWS::RDS::DBCluster cluster-test @ 2022-02-21T18:42:15.271Z
             engine aurora-mysql is not Neptune; this rule evaluates only engine neptune"#]],
     );
 }
@@ -99,7 +108,7 @@ fn resource_type_not_in_scope() {
         fixture!("items/ec2-instance.json"),
         World::default(),
         expect![[r#"
-            NOT_APPLICABLE AWS::EC2::Instance i-00000000 @ 2016-02-17T01:36:34.043Z
+            NOT_APPLICABLE (unsupported-type) AWS::EC2::Instance i-00000000 @ 2016-02-17T01:36:34.043Z
             AWS::EC2::Instance is not evaluated by this rule; it evaluates Neptune DB clusters, instances and cluster snapshots"#]],
     );
 }
@@ -110,7 +119,7 @@ fn resource_deleted() {
         fixture!("items/cluster-deleted.json"),
         World::default(),
         expect![[r#"
-            NOT_APPLICABLE AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-02-01T00:00:00.000Z
+            NOT_APPLICABLE (deleted) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-02-01T00:00:00.000Z
             the resource was deleted (ResourceDeleted)"#]],
     );
 }
@@ -121,7 +130,7 @@ fn resource_deleted_not_recorded() {
         fixture!("items/cluster-deleted-not-recorded.json"),
         World::default(),
         expect![[r#"
-            NOT_APPLICABLE AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-02-01T00:00:00.000Z
+            NOT_APPLICABLE (deleted) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-02-01T00:00:00.000Z
             the resource was deleted (ResourceDeletedNotRecorded)"#]],
     );
 }
@@ -132,7 +141,7 @@ fn resource_not_recorded() {
         fixture!("items/cluster-not-recorded.json"),
         World::default(),
         expect![[r#"
-            NOT_APPLICABLE AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-02-01T00:00:00.000Z
+            NOT_APPLICABLE (not-recorded) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-02-01T00:00:00.000Z
             Config no longer records this resource (ResourceNotRecorded)"#]],
     );
 }
@@ -146,7 +155,7 @@ fn event_left_scope() {
             ..World::default()
         },
         expect![[r#"
-            NOT_APPLICABLE AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NOT_APPLICABLE (out-of-scope) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             the resource left the rule's scope (eventLeftScope)"#]],
     );
 }
@@ -159,7 +168,7 @@ fn cluster_storage_encrypted_false() {
         fixture!("items/cluster-unencrypted.json"),
         World::default(),
         expect![[r#"
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (unencrypted) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key"#]],
     );
 }
@@ -170,7 +179,7 @@ fn cluster_storage_encrypted_absent() {
         fixture!("items/cluster-encryption-absent.json"),
         World::default(),
         expect![[r#"
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (unencrypted) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key"#]],
     );
 }
@@ -181,7 +190,7 @@ fn snapshot_unencrypted() {
         fixture!("items/snapshot-unencrypted.history.json"),
         World::default(),
         expect![[r#"
-            NON_COMPLIANT AWS::RDS::DBClusterSnapshot test @ 2022-02-21T18:46:35.200Z
+            NON_COMPLIANT (unencrypted) AWS::RDS::DBClusterSnapshot test @ 2022-02-21T18:46:35.200Z
             storage encryption is off; this snapshot cannot be encrypted in place: restore it into a new cluster with a customer managed key, snapshot that, and delete this one"#]],
     );
 }
@@ -199,7 +208,7 @@ fn instance_whose_cluster_is_unencrypted() {
         },
         expect![[r#"
             describe cluster my-neptune
-            NON_COMPLIANT AWS::RDS::DBInstance db-NEPTUNEINSTANCE1ABCDEFGHIJ @ 2024-01-01T00:10:00.000Z
+            NON_COMPLIANT (unencrypted) AWS::RDS::DBInstance db-NEPTUNEINSTANCE1ABCDEFGHIJ @ 2024-01-01T00:10:00.000Z
             its cluster my-neptune has storage encryption off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key"#]],
     );
 }
@@ -214,7 +223,7 @@ fn instance_whose_cluster_is_gone() {
         },
         expect![[r#"
             describe cluster my-neptune
-            NON_COMPLIANT AWS::RDS::DBInstance db-NEPTUNEINSTANCE1ABCDEFGHIJ @ 2024-01-01T00:10:00.000Z
+            NON_COMPLIANT (cluster-not-found) AWS::RDS::DBInstance db-NEPTUNEINSTANCE1ABCDEFGHIJ @ 2024-01-01T00:10:00.000Z
             its cluster my-neptune was not found, so the instance's encryption cannot be verified"#]],
     );
 }
@@ -228,7 +237,6 @@ fn aws_managed_key() {
         World {
             key: KeyLookup::Found(KeyFacts {
                 arn: CMK.to_owned(),
-                account_id: "123456789012".to_owned(),
                 key_manager: KeyManager::Aws,
                 key_state: KeyState::Enabled,
                 origin: KeyOrigin::AwsKms,
@@ -237,8 +245,8 @@ fn aws_managed_key() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
-            encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab), not a customer managed key; restore a snapshot into a new cluster with a customer managed key"#]],
+            NON_COMPLIANT (aws-managed-key) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab), not a customer managed key; clone it into a new cluster with a customer managed key"#]],
     );
 }
 
@@ -252,7 +260,7 @@ fn key_disabled() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (key-not-enabled) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which is Disabled, not Enabled: the data becomes unreadable; enable the key"#]],
     );
 }
@@ -267,7 +275,7 @@ fn key_pending_deletion() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (key-not-enabled) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which is PendingDeletion, not Enabled: the data becomes unreadable; cancel the key deletion"#]],
     );
 }
@@ -282,7 +290,7 @@ fn key_pending_replica_deletion() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (key-not-enabled) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which is PendingReplicaDeletion, not Enabled: the data becomes unreadable; cancel the key deletion"#]],
     );
 }
@@ -297,7 +305,7 @@ fn key_unavailable() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (key-not-enabled) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which is Unavailable, not Enabled: the data becomes unreadable; reconnect its custom key store"#]],
     );
 }
@@ -313,7 +321,7 @@ fn key_disabled_allowed_when_enabled_key_not_required() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            COMPLIANT (customer-managed-key) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (Disabled)"#]],
     );
 }
@@ -328,7 +336,7 @@ fn origin_below_desired_level() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (below-desired-level) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (origin AWS_KMS), below desiredEncryptionLevel EXTERNAL: it requires a customer managed key with imported key material"#]],
     );
 }
@@ -344,7 +352,7 @@ fn external_origin_below_cloudhsm_level() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (below-desired-level) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (origin EXTERNAL), below desiredEncryptionLevel CLOUDHSM: it requires a customer managed key in CloudHSM or an external key store"#]],
     );
 }
@@ -360,7 +368,7 @@ fn external_key_store_meets_cloudhsm_level() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            COMPLIANT (customer-managed-key) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with customer managed key in CloudHSM or an external key store arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (Enabled)"#]],
     );
 }
@@ -375,7 +383,7 @@ fn key_not_in_allow_list() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (key-not-allowed) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which is not in allowedKmsKeyArns"#]],
     );
 }
@@ -390,7 +398,7 @@ fn key_in_allow_list() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            COMPLIANT (customer-managed-key) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (Enabled)"#]],
     );
 }
@@ -405,7 +413,7 @@ fn key_not_found() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (key-not-found) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with KMS key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which was not found: it was deleted or never existed, so the data cannot be decrypted"#]],
     );
 }
@@ -420,7 +428,7 @@ fn cross_account_key_denied_customer_managed_level() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333
-            COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            COMPLIANT (cross-account-key) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333 of account 999988887777: customer managed, as AWS managed keys cannot be used across accounts (key state not verified: DescribeKey denied)"#]],
     );
 }
@@ -436,7 +444,7 @@ fn cross_account_key_denied_stricter_level() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (level-not-verifiable) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333 of account 999988887777; cannot verify desiredEncryptionLevel CLOUDHSM: DescribeKey denied, allow this rule's role kms:DescribeKey in the key policy"#]],
     );
 }
@@ -452,7 +460,7 @@ fn cross_account_key_denied_not_in_allow_list() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333
-            NON_COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            NON_COMPLIANT (key-not-allowed) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333, which is not in allowedKmsKeyArns"#]],
     );
 }
@@ -471,6 +479,73 @@ fn same_account_key_denied_is_an_error() {
     );
 }
 
+/// Same-account key denied, but the rule may describe `alias/aws/rds`: an AWS
+/// managed key would have let the account describe it, so this key is
+/// customer managed and its policy excludes the rule.
+#[test]
+fn same_account_key_policy_denies_describe() {
+    check(
+        fixture!("items/cluster-cmk.json"),
+        World {
+            key: KeyLookup::KeyPolicyDenied,
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+            COMPLIANT (key-policy-denies-describe) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            encrypted with key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab: customer managed, as AWS managed keys are always describable in their account (state not verified: the key policy denies DescribeKey)"#]],
+    );
+}
+
+#[test]
+fn same_account_key_policy_denies_describe_stricter_level() {
+    check(
+        fixture!("items/cluster-cmk.json"),
+        World {
+            key: KeyLookup::KeyPolicyDenied,
+            parameters: r#"{"desiredEncryptionLevel":"EXTERNAL"}"#,
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+            NON_COMPLIANT (level-not-verifiable) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab; cannot verify desiredEncryptionLevel EXTERNAL: its key policy denies DescribeKey, allow this rule's role kms:DescribeKey"#]],
+    );
+}
+
+#[test]
+fn same_account_key_policy_denies_describe_not_in_allow_list() {
+    check(
+        fixture!("items/cluster-cmk.json"),
+        World {
+            key: KeyLookup::KeyPolicyDenied,
+            parameters: r#"{"allowedKmsKeyArns":"arn:aws:kms:us-east-1:123456789012:key/other-key"}"#,
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+            NON_COMPLIANT (key-not-allowed) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            encrypted with key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which is not in allowedKmsKeyArns"#]],
+    );
+}
+
+/// A cross-account key is judged as one whichever way the denial was
+/// probed.
+#[test]
+fn cross_account_key_policy_denied() {
+    check(
+        fixture!("items/cluster-cross-account-key.json"),
+        World {
+            key: KeyLookup::KeyPolicyDenied,
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333
+            COMPLIANT (cross-account-key) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            encrypted with key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333 of account 999988887777: customer managed, as AWS managed keys cannot be used across accounts (key state not verified: DescribeKey denied)"#]],
+    );
+}
+
 // --- COMPLIANT rows ----------------------------------------------------------
 
 #[test]
@@ -480,7 +555,7 @@ fn customer_managed_enabled_key() {
         World::default(),
         expect![[r#"
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            COMPLIANT (customer-managed-key) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (Enabled)"#]],
     );
 }
@@ -496,7 +571,7 @@ fn history_dialect_cluster() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-2:123456789012:key/7777bbbb-12ab-34cd-56ef-1234567890ab
-            COMPLIANT AWS::RDS::DBCluster cluster-test @ 2022-02-21T18:42:15.271Z
+            COMPLIANT (customer-managed-key) AWS::RDS::DBCluster cluster-test @ 2022-02-21T18:42:15.271Z
             encrypted with customer managed key arn:aws:kms:us-east-2:123456789012:key/7777bbbb-12ab-34cd-56ef-1234567890ab (Enabled)"#]],
     );
 }
@@ -512,7 +587,7 @@ fn snapshot_with_customer_managed_key() {
         },
         expect![[r#"
             describe key arn:aws:kms:us-east-2:123456789012:key/7777bbbb-12ab-34cd-56ef-1234567890ab
-            COMPLIANT AWS::RDS::DBClusterSnapshot test @ 2022-02-21T18:46:35.200Z
+            COMPLIANT (customer-managed-key) AWS::RDS::DBClusterSnapshot test @ 2022-02-21T18:46:35.200Z
             encrypted with customer managed key arn:aws:kms:us-east-2:123456789012:key/7777bbbb-12ab-34cd-56ef-1234567890ab (Enabled)"#]],
     );
 }
@@ -531,20 +606,48 @@ fn instance_inherits_cluster_key() {
         expect![[r#"
             describe cluster my-neptune
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            COMPLIANT AWS::RDS::DBInstance db-NEPTUNEINSTANCE1ABCDEFGHIJ @ 2024-01-01T00:10:00.000Z
+            COMPLIANT (customer-managed-key) AWS::RDS::DBInstance db-NEPTUNEINSTANCE1ABCDEFGHIJ @ 2024-01-01T00:10:00.000Z
             its cluster my-neptune is encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (Enabled)"#]],
     );
 }
 
+/// Neptune documents an instance's own StorageEncrypted/KmsKeyId as not
+/// supported: whatever the item says, the instance is judged by its cluster,
+/// exactly as the sweep judges it.
 #[test]
-fn instance_stating_its_key_needs_no_cluster_lookup() {
+fn instance_stating_a_key_is_judged_by_its_cluster() {
     check(
         fixture!("items/instance-states-key.json"),
-        World::default(),
+        World {
+            cluster: Some(ClusterEncryption {
+                storage_encrypted: false,
+                kms_key_id: None,
+            }),
+            ..World::default()
+        },
         expect![[r#"
+            describe cluster my-neptune
+            NON_COMPLIANT (unencrypted) AWS::RDS::DBInstance db-NEPTUNEINSTANCE1ABCDEFGHIJ @ 2024-01-01T00:10:00.000Z
+            its cluster my-neptune has storage encryption off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key"#]],
+    );
+}
+
+#[test]
+fn instance_stating_no_encryption_is_judged_by_its_cluster() {
+    check(
+        fixture!("items/instance-states-unencrypted.json"),
+        World {
+            cluster: Some(ClusterEncryption {
+                storage_encrypted: true,
+                kms_key_id: Some(CMK.to_owned()),
+            }),
+            ..World::default()
+        },
+        expect![[r#"
+            describe cluster my-neptune
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
-            COMPLIANT AWS::RDS::DBInstance db-NEPTUNEINSTANCE1ABCDEFGHIJ @ 2024-01-01T00:10:00.000Z
-            encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (Enabled)"#]],
+            COMPLIANT (customer-managed-key) AWS::RDS::DBInstance db-NEPTUNEINSTANCE1ABCDEFGHIJ @ 2024-01-01T00:10:00.000Z
+            its cluster my-neptune is encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (Enabled)"#]],
     );
 }
 
@@ -559,7 +662,137 @@ fn china_partition_bare_key_id_resolves_to_full_arn() {
         },
         expect![[r#"
             describe key arn:aws-cn:kms:cn-north-1:123456789012:key/5555aaaa-12ab-34cd-56ef-1234567890ab
-            COMPLIANT AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            COMPLIANT (customer-managed-key) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with customer managed key arn:aws-cn:kms:cn-north-1:123456789012:key/5555aaaa-12ab-34cd-56ef-1234567890ab (Enabled)"#]],
     );
+}
+
+// --- Resources read from templates (neptune-cmk check) ----------------------
+
+/// Rows for resources that come from a template or plan rather than a
+/// Config item: Neptune Analytics graphs, AWS owned keys, keys named by a
+/// template reference.
+mod templates {
+    use expect_test::{expect, Expect};
+    use neptune_cmk_evaluator::{
+        Assessment, Encryption, KeyFacts, KeyLookup, KeyManager, KeyOrigin, KeyReference, KeyState,
+        NeptuneResource, ResourceKind, RuleParameters, Subject, Timestamp,
+    };
+
+    fn subject(kind: ResourceKind, logical_id: &str) -> Subject {
+        Subject::new(
+            kind,
+            logical_id,
+            "",
+            None,
+            None,
+            Timestamp::from_epoch_millis(0),
+        )
+    }
+
+    fn found(name: &str, key_manager: KeyManager) -> KeyLookup {
+        KeyLookup::Found(KeyFacts {
+            arn: name.to_owned(),
+            key_manager,
+            key_state: KeyState::Enabled,
+            origin: KeyOrigin::AwsKms,
+        })
+    }
+
+    /// Drives a template resource's decision and renders the transcript.
+    #[track_caller]
+    fn check_resource(resource: NeptuneResource, key: KeyLookup, expect: Expect) {
+        let mut transcript = String::new();
+        let evaluation = match resource.assess() {
+            Assessment::Decided(evaluation) => evaluation,
+            Assessment::NeedsKey(pending) => {
+                transcript += &format!("describe key {}\n", pending.key());
+                pending
+                    .decide(&key, &RuleParameters::default())
+                    .expect("a found key decides")
+            }
+            Assessment::NeedsCluster(_) => panic!("template resources state their encryption"),
+        };
+        assert_eq!(evaluation.compliance, evaluation.reason.compliance());
+        transcript += &format!(
+            "{} ({}) {} {}\n{}",
+            evaluation.compliance,
+            evaluation.reason,
+            evaluation.resource_type,
+            evaluation.resource_id,
+            evaluation.annotation
+        );
+        expect.assert_eq(&transcript);
+    }
+
+    #[test]
+    fn graph_without_key_uses_an_aws_owned_key() {
+        check_resource(
+            NeptuneResource {
+                subject: subject(ResourceKind::Graph, "OwnedKeyGraph"),
+                encryption: Encryption::AwsOwnedKey,
+            },
+            KeyLookup::NotFound,
+            expect![[r#"
+                NON_COMPLIANT (aws-owned-key) AWS::NeptuneGraph::Graph OwnedKeyGraph
+                encrypted with an AWS owned key, not a customer managed key; a graph's key cannot be changed: create a new graph with a customer managed key (kmsKeyIdentifier) and load the data into it"#]],
+        );
+    }
+
+    #[test]
+    fn cluster_with_an_aws_owned_key() {
+        check_resource(
+            NeptuneResource {
+                subject: subject(ResourceKind::Cluster, "Cluster"),
+                encryption: Encryption::AwsOwnedKey,
+            },
+            KeyLookup::NotFound,
+            expect![[r#"
+                NON_COMPLIANT (aws-owned-key) AWS::RDS::DBCluster Cluster
+                encrypted with an AWS owned key, not a customer managed key; restore a snapshot into a new cluster with a customer managed key"#]],
+        );
+    }
+
+    #[test]
+    fn graph_on_a_key_named_by_the_template() {
+        check_resource(
+            NeptuneResource {
+                subject: subject(ResourceKind::Graph, "CmkGraph"),
+                encryption: Encryption::On(KeyReference::named("GraphKey")),
+            },
+            found("GraphKey", KeyManager::Customer),
+            expect![[r#"
+                describe key GraphKey
+                COMPLIANT (customer-managed-key) AWS::NeptuneGraph::Graph CmkGraph
+                encrypted with customer managed key GraphKey (Enabled)"#]],
+        );
+    }
+
+    #[test]
+    fn cluster_on_the_aws_rds_alias_named_by_the_template() {
+        check_resource(
+            NeptuneResource {
+                subject: subject(ResourceKind::Cluster, "AliasName"),
+                encryption: Encryption::On(KeyReference::named("alias/aws/rds")),
+            },
+            found("alias/aws/rds", KeyManager::Aws),
+            expect![[r#"
+                describe key alias/aws/rds
+                NON_COMPLIANT (aws-managed-key) AWS::RDS::DBCluster AliasName
+                encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key"#]],
+        );
+    }
+
+    #[test]
+    fn graphs_are_not_a_config_resource_type_of_the_rule() {
+        assert_eq!(
+            ResourceKind::Graph.config_type(),
+            "AWS::NeptuneGraph::Graph"
+        );
+        assert_eq!(
+            ResourceKind::from_config_type("AWS::NeptuneGraph::Graph"),
+            None
+        );
+        assert!(!ResourceKind::ALL.contains(&ResourceKind::Graph));
+    }
 }

@@ -6,6 +6,8 @@
 
 /// One test per row of the decision table, through one `check()` helper.
 mod decision;
+/// KMS key items: the key-change trigger.
+mod key_change;
 /// `ruleParameters`.
 mod params;
 /// Invoking events, both item dialects, and malformed input.

@@ -48,7 +48,7 @@ fn unknown_parameter_is_an_error() {
     check(
         Some(r#"{"desiredEncryptionlevel":"EXTERNAL"}"#),
         expect![[
-            r#"error: ruleParameters has the unknown parameter "desiredEncryptionlevel"; valid parameters are desiredEncryptionLevel, allowedKmsKeyArns, requireEnabledKey and ExecutionRoleName (names are case-sensitive)"#
+            r#"error: ruleParameters has the unknown parameter "desiredEncryptionlevel"; valid parameters are desiredEncryptionLevel, allowedKmsKeyArns (or KmsKeyArns, the managed rule's name for it), requireEnabledKey and ExecutionRoleName (names are case-sensitive)"#
         ]],
     );
 }
@@ -118,5 +118,74 @@ fn non_string_value() {
         expect![[
             r#"error: ruleParameters.desiredEncryptionLevel must be a string, found the number 3"#
         ]],
+    );
+}
+
+#[test]
+fn managed_rule_name_for_the_allow_list() {
+    // Teams moving from NEPTUNE_CLUSTER_ENCRYPTED keep their KmsKeyArns.
+    let alias = RuleParameters::parse(Some(
+        r#"{"KmsKeyArns":"arn:aws:kms:us-east-1:111122223333:key/a"}"#,
+    ))
+    .unwrap();
+    let canonical = RuleParameters::parse(Some(
+        r#"{"allowedKmsKeyArns":"arn:aws:kms:us-east-1:111122223333:key/a"}"#,
+    ))
+    .unwrap();
+    assert_eq!(alias, canonical);
+    check(
+        Some(
+            r#"{"KmsKeyArns":"arn:aws:kms:us-east-1:111122223333:key/a","allowedKmsKeyArns":"arn:aws:kms:us-east-1:111122223333:key/b"}"#,
+        ),
+        expect![[
+            r#"error: ruleParameters.KmsKeyArns has the invalid value "KmsKeyArns"; KmsKeyArns is another name for allowedKmsKeyArns; set only one of them"#
+        ]],
+    );
+}
+
+/// `evaluator/rule-parameters.json` is the one parameter contract; the CDK,
+/// the conformance pack and the CLI test themselves against it too.
+#[test]
+fn the_parameter_contract_matches_the_parser() {
+    let manifest: serde_json::Value =
+        serde_json::from_str(include_str!("../../rule-parameters.json")).unwrap();
+    let entries = manifest["parameters"].as_array().unwrap();
+    let mut names = Vec::new();
+    for entry in entries {
+        names.push(entry["name"].as_str().unwrap().to_owned());
+        for alias in entry["aliases"].as_array().unwrap() {
+            names.push(alias.as_str().unwrap().to_owned());
+        }
+    }
+    let mut accepted: Vec<String> = RuleParameters::NAMES.map(str::to_owned).to_vec();
+    names.sort();
+    accepted.sort();
+    assert_eq!(
+        names, accepted,
+        "rule-parameters.json and RuleParameters::NAMES differ"
+    );
+    for name in &accepted {
+        // Every name parses with an empty value (the default) and no other name does.
+        let text = format!(r#"{{"{name}":""}}"#);
+        assert!(RuleParameters::parse(Some(&text)).is_ok(), "{name}");
+    }
+    assert!(RuleParameters::parse(Some(r#"{"allowedKmsKeyArn":""}"#)).is_err());
+    let level = entries
+        .iter()
+        .find(|entry| entry["name"] == "desiredEncryptionLevel")
+        .unwrap();
+    for value in level["values"].as_array().unwrap() {
+        let text = format!(r#"{{"desiredEncryptionLevel":{value}}}"#);
+        assert!(RuleParameters::parse(Some(&text)).is_ok(), "{value}");
+    }
+    let default = RuleParameters::default();
+    assert_eq!(level["default"], default.desired_level.as_str());
+    let required = entries
+        .iter()
+        .find(|entry| entry["name"] == "requireEnabledKey")
+        .unwrap();
+    assert_eq!(
+        required["default"],
+        default.require_enabled_key.to_string().as_str()
     );
 }

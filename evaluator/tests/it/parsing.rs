@@ -150,16 +150,46 @@ fn wrong_type_names_the_field() {
         .assert_eq(&error.to_string());
 }
 
+/// Fields the rule never reads never fail an item, whatever their shape.
 #[test]
-fn configuration_state_id_as_object_is_rejected() {
+fn unused_fields_are_not_checked() {
     let mut item: serde_json::Value =
         serde_json::from_str(fixture!("items/cluster-cmk.json")).unwrap();
     item["configurationStateId"] = serde_json::json!({"n": 1});
-    let error = ConfigurationItem::parse(&item.to_string(), "configurationItem").unwrap_err();
-    expect![[
-        r#"configurationItem.configurationStateId must be a number or a string, found an object"#
-    ]]
-    .assert_eq(&error.to_string());
+    item["configurationItemVersion"] = serde_json::json!(1.3);
+    item["relationships"] = serde_json::json!("not an array");
+    let parsed = ConfigurationItem::parse(&item.to_string(), "configurationItem").unwrap();
+    let plain = ConfigurationItem::parse(fixture!("items/cluster-cmk.json"), "i").unwrap();
+    assert_eq!(parsed.header, plain.header);
+}
+
+/// RDK's test template sends `notificationCreationTime: ""` with change
+/// notifications; only a scheduled sweep needs the value.
+#[test]
+fn an_empty_notification_time_fails_only_a_scheduled_event() {
+    let item: serde_json::Value = serde_json::from_str(fixture!("items/cluster-cmk.json")).unwrap();
+    let change = serde_json::json!({
+        "configurationItem": item,
+        "notificationCreationTime": "",
+        "messageType": "ConfigurationItemChangeNotification",
+        "recordVersion": "1.3",
+    });
+    let parsed = InvokingEvent::parse(&change.to_string()).unwrap();
+    let InvokingEvent::ItemChange {
+        notification_creation_time,
+        ..
+    } = parsed
+    else {
+        panic!("change notification")
+    };
+    assert_eq!(notification_creation_time, None);
+    let scheduled = serde_json::json!({
+        "awsAccountId": "123456789012",
+        "notificationCreationTime": "",
+        "messageType": "ScheduledNotification",
+        "recordVersion": "1.0",
+    });
+    expect![[r#"invokingEvent.notificationCreationTime has the invalid value ""; expected an ISO-8601 date-time such as 2024-01-01T00:00:00.000Z"#]].assert_eq(&InvokingEvent::parse(&scheduled.to_string()).unwrap_err().to_string());
 }
 
 #[test]

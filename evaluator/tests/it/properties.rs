@@ -59,7 +59,6 @@ fn key_lookup() -> impl Strategy<Value = KeyLookup> {
             |(aws, state, origin, arn)| {
                 KeyLookup::Found(KeyFacts {
                     arn,
-                    account_id: "123456789012".to_owned(),
                     key_manager: if aws {
                         KeyManager::Aws
                     } else {

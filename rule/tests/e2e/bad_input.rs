@@ -7,7 +7,8 @@
 
 use aws_lambda_events::event::config::ConfigEvent;
 use neptune_cmk_evaluator::{Compliance, MAX_ANNOTATION_BYTES, TRUNCATION_MARKER};
-use neptune_cmk_rule::{Invocation, Rule};
+use neptune_cmk_rule::sink::Collector;
+use neptune_cmk_rule::{Deadline, Rule};
 
 enum Expected {
     /// The invocation fails with this `errorType` and message fragment.
@@ -38,11 +39,12 @@ fn parse(name: &str, text: &str) -> ConfigEvent {
 
 async fn check(name: &str, text: &str, expected: Expected) {
     let rule = unreachable_rule().await;
-    let invocation = Invocation {
-        dry_run: true,
-        ..Invocation::default()
-    };
-    let outcome = rule.handle(&parse(name, text), invocation).await;
+    let outcome = rule
+        .handle(&parse(name, text), Deadline::none(), |_| {
+            Collector::default()
+        })
+        .await
+        .map(|(outcome, collector)| (outcome, collector.into_evaluations()));
     match (expected, outcome) {
         (Error(error_type, fragment), Err(error)) => {
             assert_eq!(error.error_type(), error_type, "{name}: {error}");
@@ -91,13 +93,12 @@ bad!(
     )
 );
 bad!(storage_encrypted_as_string, "storage-encrypted-as-string.json", Error("InvalidEvent", "configurationItem.configuration.storageEncrypted must be a boolean, found the string \"true\""));
+// The rule never reads configurationStateId, so its shape cannot fail the
+// event: judging goes on to the key lookup (here an unreachable endpoint).
 bad!(
-    configuration_state_id_as_object,
+    configuration_state_id_as_object_is_ignored,
     "configuration-state-id-as-object.json",
-    Error(
-        "InvalidEvent",
-        "configurationItem.configurationStateId must be a number or a string, found an object"
-    )
+    Error("RetryableAwsError", "kms:DescribeKey failed for")
 );
 bad!(
     missing_configuration_item,

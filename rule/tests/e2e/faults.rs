@@ -7,10 +7,11 @@ use aws_sdk_kms::operation::describe_key::{DescribeKeyError, DescribeKeyOutput};
 use aws_sdk_kms::types::{KeyManagerType, KeyMetadata, KeyState, OriginType};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use neptune_cmk_rule::writer::RetryPolicy;
-use neptune_cmk_rule::{Clients, Invocation, Rule};
+use neptune_cmk_rule::{Clients, Deadline, Rule};
 use std::time::Duration;
 
 use crate::harness::*;
+use crate::lambda_with;
 
 const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
@@ -27,9 +28,7 @@ async fn rule_with(clients: Clients) -> Rule {
         .region(aws_config::Region::new(REGION))
         .behavior_version(aws_config::BehaviorVersion::latest())
         .build();
-    Rule::new(&sdk_config)
-        .with_clients(clients)
-        .with_retry_policy(fast_retry())
+    Rule::new(&sdk_config).with_clients(clients)
 }
 
 fn customer_key() -> DescribeKeyOutput {
@@ -118,8 +117,7 @@ async fn kms_throttling_then_success() {
         neptune: unused_neptune(),
     })
     .await;
-    let (outcome, _) = rule
-        .handle(&change_event(), Invocation::default())
+    let (outcome, _) = lambda_with(&rule, &change_event(), Deadline::none(), fast_retry())
         .await
         .unwrap();
     assert_eq!((outcome.compliant, outcome.written), (1, 1));
@@ -144,8 +142,7 @@ async fn kms_throttling_that_persists_fails_the_invocation_and_writes_nothing() 
         neptune: unused_neptune(),
     })
     .await;
-    let error = rule
-        .handle(&change_event(), Invocation::default())
+    let error = lambda_with(&rule, &change_event(), Deadline::none(), fast_retry())
         .await
         .unwrap_err();
     assert_eq!(error.error_type(), "RetryableAwsError", "{error}");
@@ -182,11 +179,10 @@ async fn partial_failed_evaluations_are_resent() {
         neptune: unused_neptune(),
     })
     .await;
-    let (outcome, _) = rule
-        .handle(&change_event(), Invocation::default())
+    let (outcome, writer) = lambda_with(&rule, &change_event(), Deadline::none(), fast_retry())
         .await
         .unwrap();
-    assert_eq!((outcome.written, outcome.put_calls), (1, 2));
+    assert_eq!((outcome.written, writer.calls()), (1, 2));
     assert_eq!(put.num_calls(), 2);
 }
 
@@ -211,8 +207,7 @@ async fn failed_evaluations_that_persist_fail_the_invocation() {
         neptune: unused_neptune(),
     })
     .await;
-    let error = rule
-        .handle(&change_event(), Invocation::default())
+    let error = lambda_with(&rule, &change_event(), Deadline::none(), fast_retry())
         .await
         .unwrap_err();
     assert_eq!(error.error_type(), "PutEvaluationsFailed");
@@ -233,14 +228,21 @@ async fn failed_evaluations_that_persist_fail_the_invocation() {
 
 #[tokio::test]
 async fn same_account_access_denied_from_the_sdk() {
-    let describe_key = mock!(aws_sdk_kms::Client::describe_key).then_error(|| {
+    // The key and the probe of alias/aws/rds are both denied: the rule's
+    // role lacks kms:DescribeKey altogether.
+    let denied = || {
         DescribeKeyError::generic(
             aws_sdk_kms::error::ErrorMetadata::builder()
                 .code("AccessDeniedException")
                 .message("not authorized to perform kms:DescribeKey")
                 .build(),
         )
-    });
+    };
+    let describe_key = mock!(aws_sdk_kms::Client::describe_key)
+        .sequence()
+        .error(denied)
+        .error(denied)
+        .build();
     let kms = mock_client!(aws_sdk_kms, RuleMode::Sequential, &[&describe_key]);
     let config = mock_client!(aws_sdk_config, RuleMode::MatchAny, &[]);
     let rule = rule_with(Clients {
@@ -249,9 +251,13 @@ async fn same_account_access_denied_from_the_sdk() {
         neptune: unused_neptune(),
     })
     .await;
-    let error = rule
-        .handle(&change_event(), Invocation::default())
+    let error = lambda_with(&rule, &change_event(), Deadline::none(), fast_retry())
         .await
         .unwrap_err();
     assert_eq!(error.error_type(), "MissingPermission");
+    assert_eq!(
+        describe_key.num_calls(),
+        2,
+        "the key, then the alias/aws/rds probe"
+    );
 }

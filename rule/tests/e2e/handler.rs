@@ -1,6 +1,10 @@
 //! The real handler against a real (patched) moto server.
 
-use neptune_cmk_rule::{Invocation, Rule};
+use neptune_cmk_rule::{Deadline, Rule};
+
+use neptune_cmk_rule::writer::RetryPolicy;
+
+use crate::{lambda, lambda_with};
 use serde_json::json;
 
 use crate::harness::*;
@@ -37,9 +41,9 @@ async fn change_on_customer_managed_key_is_compliant() {
         "token-1",
         false,
     );
-    let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
+    let (outcome, writer) = lambda(&rule, &event).await.unwrap();
     assert_eq!(
-        (outcome.written, outcome.compliant, outcome.test_mode),
+        (outcome.written, outcome.compliant, writer.test_mode()),
         (1, 1, false)
     );
     let (resource_type, resource_id, compliance, annotation) = only(&moto.written());
@@ -64,7 +68,7 @@ async fn change_on_aws_managed_key_is_non_compliant() {
         "token-1",
         false,
     );
-    rule.handle(&event, Invocation::default()).await.unwrap();
+    lambda(&rule, &event).await.unwrap();
     let (_, _, compliance, annotation) = only(&moto.written());
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(
@@ -83,7 +87,7 @@ async fn change_on_unencrypted_cluster_needs_no_key_lookup() {
         "token-1",
         false,
     );
-    rule.handle(&event, Invocation::default()).await.unwrap();
+    lambda(&rule, &event).await.unwrap();
     let (_, _, compliance, annotation) = only(&moto.written());
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(
@@ -113,7 +117,7 @@ async fn change_on_disabled_and_pending_deletion_keys() {
             "token-1",
             false,
         );
-        rule.handle(&event, Invocation::default()).await.unwrap();
+        lambda(&rule, &event).await.unwrap();
         let written = moto.written();
         let (_, _, compliance, annotation) = written.last().unwrap().clone();
         assert_eq!(compliance, "NON_COMPLIANT");
@@ -138,7 +142,7 @@ async fn change_on_key_that_does_not_exist() {
         "token-1",
         false,
     );
-    rule.handle(&event, Invocation::default()).await.unwrap();
+    lambda(&rule, &event).await.unwrap();
     let (_, _, compliance, annotation) = only(&moto.written());
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(annotation.contains("which was not found"), "{annotation}");
@@ -154,7 +158,7 @@ async fn change_on_other_engine_is_not_applicable() {
         "token-1",
         false,
     );
-    rule.handle(&event, Invocation::default()).await.unwrap();
+    lambda(&rule, &event).await.unwrap();
     let (_, _, compliance, annotation) = only(&moto.written());
     assert_eq!(compliance, "NOT_APPLICABLE");
     assert!(
@@ -168,17 +172,17 @@ async fn left_scope_and_deleted_are_not_applicable() {
     let Setup { moto, rule, .. } = setup().await;
     let left: serde_json::Value =
         serde_json::from_str(crate::fixture!("items/cluster-cmk.json")).unwrap();
-    rule.handle(
+    lambda(
+        &rule,
         &envelope(change_notification(left), "{}", "token-1", true),
-        Invocation::default(),
     )
     .await
     .unwrap();
     let deleted: serde_json::Value =
         serde_json::from_str(crate::fixture!("items/cluster-deleted.json")).unwrap();
-    rule.handle(
+    lambda(
+        &rule,
         &envelope(change_notification(deleted), "{}", "token-1", false),
-        Invocation::default(),
     )
     .await
     .unwrap();
@@ -208,9 +212,9 @@ async fn instance_is_judged_by_its_cluster() {
     item["configuration"]["dbiResourceId"] = dbi_resource_id.clone().into();
     item["configuration"]["dBClusterIdentifier"] = cluster.identifier.clone().into();
     moto.reset_calls();
-    rule.handle(
+    lambda(
+        &rule,
         &envelope(change_notification(item), "{}", "token-1", false),
-        Invocation::default(),
     )
     .await
     .unwrap();
@@ -243,7 +247,7 @@ async fn describe_key_denied_cross_account_and_same_account() {
         "token-1",
         false,
     );
-    rule.handle(&event, Invocation::default()).await.unwrap();
+    lambda(&rule, &event).await.unwrap();
     let (_, _, compliance, annotation) = only(&moto.written());
     assert_eq!(compliance, "COMPLIANT");
     assert!(
@@ -253,17 +257,16 @@ async fn describe_key_denied_cross_account_and_same_account() {
 
     let own_key =
         format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
-    moto.fault(json!({"service": "kms", "operation": "DescribeKey", "error_code": "AccessDeniedException", "status": 400, "message": "denied", "count": 1}));
+    // The key and the probe of alias/aws/rds are both denied: the rule's
+    // role lacks kms:DescribeKey, and no verdict would be honest.
+    moto.fault(json!({"service": "kms", "operation": "DescribeKey", "error_code": "AccessDeniedException", "status": 400, "message": "denied", "count": 2}));
     let event = envelope(
         cluster_change(&cluster, "neptune", Some(&own_key)),
         "{}",
         "token-1",
         false,
     );
-    let error = rule
-        .handle(&event, Invocation::default())
-        .await
-        .unwrap_err();
+    let error = lambda(&rule, &event).await.unwrap_err();
     assert_eq!(error.error_type(), "MissingPermission");
     assert!(
         error.to_string().contains("grant kms:DescribeKey"),
@@ -273,6 +276,17 @@ async fn describe_key_denied_cross_account_and_same_account() {
         moto.written().len(),
         1,
         "nothing written for the failed invocation"
+    );
+
+    // Only this key's policy denies it: the rule may describe aws/rds, which
+    // every AWS managed key allows its account, so the key is customer managed.
+    moto.fault(json!({"service": "kms", "operation": "DescribeKey", "error_code": "AccessDeniedException", "status": 400, "message": "denied by the key policy", "count": "unlimited", "match": {"params": {"KeyId": own_key}}}));
+    lambda(&rule, &event).await.unwrap();
+    let (_, _, compliance, annotation) = moto.written().last().unwrap().clone();
+    assert_eq!(compliance, "COMPLIANT");
+    assert!(
+        annotation.contains("state not verified: the key policy denies DescribeKey"),
+        "{annotation}"
     );
 }
 
@@ -286,8 +300,8 @@ async fn test_mode_token() {
         "TESTMODE",
         false,
     );
-    let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
-    assert!(outcome.test_mode);
+    let (_, writer) = lambda(&rule, &event).await.unwrap();
+    assert!(writer.test_mode());
     assert_eq!(moto.put_calls()[0]["testMode"], true);
 }
 
@@ -318,7 +332,7 @@ async fn oversized_item_is_fetched_from_config_history() {
     inner["configurationItemSummary"]["resourceId"] = cluster.resource_id.clone().into();
     invoking_event["invokingEvent"] = inner.to_string().into();
     let event = serde_json::from_value(invoking_event).unwrap();
-    let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
+    let (outcome, _) = lambda(&rule, &event).await.unwrap();
     assert_eq!(outcome.compliant, 1, "{outcome:?}");
     assert_eq!(moto.calls("config:GetResourceConfigHistory"), 1);
     let (_, resource_id, compliance, _) = only(&moto.written());
@@ -356,8 +370,9 @@ async fn periodic_sweep_judges_everything_and_removes_stale_results() {
         ]})),
     );
     moto.reset_calls();
+    moto.register_rule(rule_scope());
     let event = sweep_event("sweep-token");
-    let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
+    let (outcome, _) = lambda(&rule, &event).await.unwrap();
 
     let written = moto.written();
     let verdict = |resource_id: &str| {
@@ -414,8 +429,9 @@ async fn large_sweep_batches_put_evaluations_by_100_and_pages_by_100() {
         Some(json!({"resultToken": "token-1", "configRuleName": RULE_NAME})),
     );
     moto.reset_calls();
+    moto.register_rule(rule_scope());
     let event = sweep_event("token-1");
-    let (outcome, _) = rule.handle(&event, Invocation::default()).await.unwrap();
+    let (outcome, _) = lambda(&rule, &event).await.unwrap();
     // moto adds one automated snapshot per cluster.
     let snapshots = moto.calls("rds:DescribeDBClusterSnapshots");
     let evaluations = outcome.written;
@@ -482,10 +498,7 @@ async fn malformed_events_write_nothing() {
         ),
     ];
     for (event, expected) in cases {
-        let error = rule
-            .handle(&event, Invocation::default())
-            .await
-            .unwrap_err();
+        let error = lambda(&rule, &event).await.unwrap_err();
         assert_eq!(error.error_type(), "InvalidEvent", "{error}");
         assert!(
             error.to_string().contains(expected),
@@ -505,7 +518,7 @@ async fn execution_role_is_assumed_in_the_event_account() {
         "token-1",
         false,
     );
-    rule.handle(&event, Invocation::default()).await.unwrap();
+    lambda(&rule, &event).await.unwrap();
     assert_eq!(moto.calls("sts:AssumeRole"), 1);
     assert_eq!(only(&moto.written()).2, "NON_COMPLIANT");
 }
@@ -520,7 +533,7 @@ async fn put_evaluations_throttling_is_retried_then_fails_loudly() {
         initial_backoff: std::time::Duration::from_millis(10),
         max_backoff: std::time::Duration::from_millis(20),
     };
-    let rule = Rule::new(&sdk_config).with_retry_policy(fast);
+    let rule = Rule::new(&sdk_config);
     let cluster = fleet.cluster("graph-throttled", "neptune", None).await;
     let event = envelope(
         cluster_change(&cluster, "neptune", None),
@@ -531,12 +544,13 @@ async fn put_evaluations_throttling_is_retried_then_fails_loudly() {
 
     moto.fault(json!({"service": "config", "operation": "PutEvaluations", "error_code": "ThrottlingException", "status": 400, "message": "slow down", "count": 4}));
     // SDK retries plus ours exhaust four faults, then the write succeeds.
-    rule.handle(&event, Invocation::default()).await.unwrap();
+    lambda_with(&rule, &event, Deadline::none(), fast)
+        .await
+        .unwrap();
     assert_eq!(moto.written().len(), 1);
 
     moto.fault(json!({"service": "config", "operation": "PutEvaluations", "error_code": "ThrottlingException", "status": 400, "message": "slow down", "count": 1000}));
-    let error = rule
-        .handle(&event, Invocation::default())
+    let error = lambda_with(&rule, &event, Deadline::none(), fast)
         .await
         .unwrap_err();
     assert_eq!(error.error_type(), "PutEvaluationsFailed");
@@ -551,22 +565,22 @@ async fn put_evaluations_throttling_is_retried_then_fails_loudly() {
 async fn sweep_stops_loudly_before_the_deadline() {
     let Setup { moto, rule, fleet } = setup().await;
     fleet.cluster("graph-late", "neptune", None).await;
+    moto.register_rule(rule_scope());
     let event = sweep_event("token-1");
-    let invocation = Invocation {
-        deadline: Some(std::time::SystemTime::now() + std::time::Duration::from_secs(2)),
-        ..Invocation::default()
-    };
-    let error = rule.handle(&event, invocation).await.unwrap_err();
+    // Two seconds left, less than the default ten-second margin: nothing starts.
+    let deadline = Deadline::at(std::time::SystemTime::now() + std::time::Duration::from_secs(2));
+    let error = lambda_with(&rule, &event, deadline, RetryPolicy::default())
+        .await
+        .unwrap_err();
     assert_eq!(error.error_type(), "DeadlineExceeded");
+    let message = error.to_string();
     assert!(
-        error.to_string().contains("stopped listing DB clusters"),
-        "{error}"
+        message.contains("stopped reading the rule's scope"),
+        "{message}"
     );
-    assert!(
-        error.to_string().contains("0 evaluation(s) written"),
-        "{error}"
-    );
+    assert!(message.contains("0 evaluation(s) written"), "{message}");
     assert!(moto.put_calls().is_empty());
+    assert_eq!(moto.calls("rds:DescribeDBClusters"), 0);
 }
 
 #[tokio::test]
@@ -578,29 +592,36 @@ async fn sweep_cut_short_by_the_deadline_persists_what_it_judged() {
             .cluster(&format!("graph-{index}"), "neptune", None)
             .await;
     }
-    // Listing clusters is slow, so the deadline passes before instances are listed.
-    moto.fault(json!({"service": "rds", "operation": "DescribeDBClusters", "delay_seconds": 4, "count": 1}));
-    let rule = Rule::new(&sdk_config).with_deadline_margin(std::time::Duration::from_secs(3));
+    // Listing instances hangs past the deadline: the call is cut short, so no
+    // call outlives the time left, and what the other listings brought in the
+    // meantime (the clusters and their snapshots) is judged and written.
+    moto.fault(json!({"service": "rds", "operation": "DescribeDBInstances", "delay_seconds": 30, "count": 1}));
+    let rule = Rule::new(&sdk_config);
+    moto.register_rule(rule_scope());
     let event = sweep_event("token-1");
-    let invocation = Invocation {
-        deadline: Some(std::time::SystemTime::now() + std::time::Duration::from_millis(6000)),
-        ..Invocation::default()
-    };
-    let error = rule.handle(&event, invocation).await.unwrap_err();
+    let deadline =
+        Deadline::at(std::time::SystemTime::now() + std::time::Duration::from_millis(6000))
+            .with_margin(std::time::Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let error = lambda_with(&rule, &event, deadline, RetryPolicy::default())
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "bounded by the deadline"
+    );
     assert_eq!(error.error_type(), "DeadlineExceeded");
+    let message = error.to_string();
     assert!(
-        error.to_string().contains("stopped listing DB instances"),
-        "{error}"
+        message.contains("stopped listing DB instances"),
+        "{message}"
     );
+    assert!(message.contains("6 evaluation(s) written"), "{message}");
     assert!(
-        error.to_string().contains("3 evaluation(s) written"),
-        "{error}"
+        message.contains("stale results were not cleared"),
+        "{message}"
     );
-    assert_eq!(
-        moto.written().len(),
-        3,
-        "the judged clusters were written before failing"
-    );
+    assert_eq!(moto.written().len(), 6, "{:?}", moto.written());
 }
 
 #[tokio::test]
@@ -632,10 +653,7 @@ async fn describe_key_timeouts_are_bounded_and_fail_loudly() {
         "token-1",
         false,
     );
-    let error = rule
-        .handle(&event, Invocation::default())
-        .await
-        .unwrap_err();
+    let error = lambda(&rule, &event).await.unwrap_err();
     assert_eq!(error.error_type(), "RetryableAwsError", "{error}");
     assert!(
         error.to_string().contains("kms:DescribeKey failed for"),
@@ -666,31 +684,29 @@ async fn moto_stopped_mid_sweep_reports_what_was_not_written() {
         "result_tokens",
         Some(json!({"resultToken": "token-1", "configRuleName": RULE_NAME})),
     );
-    // Listing instances stalls, and the server dies while it does.
-    moto.fault(json!({"service": "rds", "operation": "DescribeDBInstances", "delay_seconds": 3, "count": 1}));
+    // Listing snapshots stalls, and the server dies while it does.
+    moto.fault(json!({"service": "rds", "operation": "DescribeDBClusterSnapshots", "delay_seconds": 3, "count": 1}));
     let fast = neptune_cmk_rule::writer::RetryPolicy {
         max_attempts: 2,
         initial_backoff: std::time::Duration::from_millis(10),
         max_backoff: std::time::Duration::from_millis(10),
     };
-    let rule = Rule::new(&sdk_config).with_retry_policy(fast);
+    let rule = Rule::new(&sdk_config);
+    moto.register_rule(rule_scope());
     let event = sweep_event("token-1");
-    let sweep = tokio::spawn(async move { rule.handle(&event, Invocation::default()).await });
+    let sweep =
+        tokio::spawn(async move { lambda_with(&rule, &event, Deadline::none(), fast).await });
     let started = std::time::Instant::now();
-    // Every cluster is judged once the (stalled) instance listing has begun:
-    // 100 written, 30 queued.
-    while moto.calls("rds:DescribeDBInstances") == 0 {
+    // Every cluster is judged while the snapshot listing stalls: the first
+    // full batch is written in the background, 30 wait for the next one.
+    while moto.written().len() < 100 {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(30),
-            "instances never listed"
+            "the first batch was never written"
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(
-        moto.written().len(),
-        100,
-        "the first full batch is written while listing continues"
-    );
+    assert_eq!(moto.written().len(), 100);
     moto.stop();
     let error = sweep.await.unwrap().unwrap_err();
     // The 30 judged-but-queued evaluations could not be flushed: the error says so.
@@ -732,12 +748,9 @@ async fn desired_level_and_allow_list_through_the_handler() {
         ),
     ];
     for (parameters, compliance, fragment) in cases {
-        rule.handle(
-            &envelope(change(), &parameters, "token-1", false),
-            Invocation::default(),
-        )
-        .await
-        .unwrap();
+        lambda(&rule, &envelope(change(), &parameters, "token-1", false))
+            .await
+            .unwrap();
         let (_, _, written_compliance, annotation) = moto.written().last().unwrap().clone();
         assert_eq!(written_compliance, compliance, "{parameters}: {annotation}");
         assert!(annotation.contains(fragment), "{parameters}: {annotation}");

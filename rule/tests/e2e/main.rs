@@ -5,17 +5,23 @@
 //! The moto launcher is `tests/moto/launcher.py`; `make test` installs its
 //! pinned environment and passes the interpreter in `NEPTUNE_CMK_PYTHON`.
 
+use aws_lambda_events::event::config::ConfigEvent;
+use neptune_cmk_rule::writer::{EvaluationWriter, RetryPolicy};
+use neptune_cmk_rule::{Deadline, Error, Outcome, Rule};
+
 /// The bad-input corpus, file by file.
 mod bad_input;
-/// The `neptune-cmk` CLI binary (built with the `cli` feature).
-#[cfg(feature = "cli")]
-mod cli;
 /// Throttling, partial failures and denials, with `aws-smithy-mocks`.
 mod faults;
+/// Key changes, per-resource isolation, TESTMODE, scope, deadlines (#11).
+mod freshness;
 /// The handler against moto: every message type and decision-table row.
 mod handler;
-/// Starting moto, its control API, seeding a fleet with the SDK.
-mod harness;
+/// Starting moto, its control API, seeding a fleet with the SDK (shared with
+/// the CLI's tests).
+mod harness {
+    pub use neptune_cmk_testing::*;
+}
 /// The compiled `neptune-cmk-rule` binary through the Lambda Runtime API.
 mod runtime_api;
 
@@ -29,4 +35,26 @@ macro_rules! fixture {
             $path
         ))
     };
+}
+
+/// Handles `event` as the Lambda does (the PutEvaluations writer, default
+/// retries), with no deadline.
+pub async fn lambda(
+    rule: &Rule,
+    event: &ConfigEvent,
+) -> Result<(Outcome, EvaluationWriter), Error> {
+    lambda_with(rule, event, Deadline::none(), RetryPolicy::default()).await
+}
+
+/// [`lambda`] with a deadline and a retry policy.
+pub async fn lambda_with(
+    rule: &Rule,
+    event: &ConfigEvent,
+    deadline: Deadline,
+    retry: RetryPolicy,
+) -> Result<(Outcome, EvaluationWriter), Error> {
+    rule.handle(event, deadline, |destination| {
+        EvaluationWriter::new(destination, retry).with_deadline(deadline)
+    })
+    .await
 }

@@ -123,6 +123,7 @@ async fn bootstrap_answers_events_and_reports_errors_without_dying() {
         "result_tokens",
         Some(serde_json::json!({"resultToken": "token-2", "configRuleName": RULE_NAME})),
     );
+    moto.register_rule(rule_scope());
     let state = Arc::new(Mutex::new(State::default()));
     let change = serde_json::to_string(&serde_json::json!({
         "invokingEvent": cluster_change(&cluster, "neptune", key.arn()).to_string(),
@@ -227,4 +228,42 @@ async fn bootstrap_answers_events_and_reports_errors_without_dying() {
         !logs.contains("dbclusterMembers"),
         "configuration contents were logged"
     );
+    check_emf_lines(&logs);
+}
+
+/// One EMF line per invocation, as CloudWatch Logs extracts metrics from it:
+/// every declared metric has a numeric value, the dimension is present, and
+/// the failed invocation reports what it lost.
+fn check_emf_lines(logs: &str) {
+    let lines: Vec<Value> = logs
+        .lines()
+        .filter(|line| line.starts_with("{\"_aws\""))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "one per invocation: {logs}");
+    for line in &lines {
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "NeptuneCmk");
+        assert_eq!(
+            directive["Dimensions"],
+            serde_json::json!([["FunctionName"]])
+        );
+        assert_eq!(line["FunctionName"], "neptune-cmk");
+        assert!(line["_aws"]["Timestamp"].as_u64().unwrap() > 1_700_000_000_000);
+        for metric in directive["Metrics"].as_array().unwrap() {
+            let name = metric["Name"].as_str().unwrap();
+            assert!(line[name].is_u64(), "{name} has no value: {line}");
+            assert!(["Count", "Milliseconds"].contains(&metric["Unit"].as_str().unwrap()));
+        }
+    }
+    assert_eq!(lines[0]["EvaluationsCompliant"], 1, "the change event");
+    assert_eq!(lines[0]["EvaluationsWritten"], 1);
+    assert_eq!(lines[1]["EvaluationsWritten"], 0, "the garbage event");
+    assert_eq!(lines[1]["EvaluationsNotWritten"], 0);
+    assert!(
+        lines[2]["SweepDuration"].is_u64(),
+        "the sweep: {}",
+        lines[2]
+    );
+    assert!(lines[2]["EvaluationsWritten"].as_u64().unwrap() >= 1);
 }

@@ -1,0 +1,472 @@
+//! The command line: every subcommand's arguments, and the pieces several
+//! commands share (where to look, the rule's parameters, output format, exit
+//! status). Commands import from here; nothing here imports a command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use neptune_cmk_evaluator::RuleParameters;
+
+/// Proves Amazon Neptune databases are encrypted with a KMS customer managed key.
+#[derive(Parser, Debug)]
+#[command(name = "neptune-cmk", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Evaluate every Neptune cluster, instance and cluster snapshot now.
+    Audit(AuditArgs),
+    /// Run the Lambda handler on a saved Config event and print its evaluations.
+    Evaluate(EvaluateArgs),
+    /// Report the rule's results for every account and region from a Config aggregator.
+    Report(ReportArgs),
+    /// Give the rule's verdict on CloudFormation, CDK and Terraform before deploy.
+    Check(CheckArgs),
+    /// Move a cluster onto a customer managed key.
+    Remediate {
+        /// Plan or apply.
+        #[command(subcommand)]
+        command: RemediateCommand,
+    },
+}
+
+/// `remediate` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum RemediateCommand {
+    /// Print the ordered, runnable steps; changes nothing.
+    Plan(PlanArgs),
+    /// Run the plan up to a new cluster the rule judges COMPLIANT; never
+    /// changes the source, and prints the cut-over for a human.
+    Apply(ApplyArgs),
+}
+
+/// How audit rows are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON array.
+    Json,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// OCSF 1.3.0 Compliance Findings (class 2003), one JSON array.
+    Ocsf,
+    /// Security Hub BatchImportFindings requests, one JSON line per batch of
+    /// at most 100 findings of one account and region.
+    Asff,
+    /// One self-contained HTML page: headline numbers, charts, table.
+    Html,
+}
+
+/// Where to look, as the AWS CLI does it.
+#[derive(Args, Clone, Debug)]
+pub struct Target {
+    /// Region to scan (repeatable); default: the profile's or AWS_REGION.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Scan every region enabled for the account (needs account:ListRegions).
+    #[arg(long, conflicts_with = "regions")]
+    pub all_regions: bool,
+    /// Named profile from the AWS config files.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// The rule's parameters, as flags (see `evaluator/rule-parameters.json`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct RuleFlags {
+    /// desiredEncryptionLevel: CUSTOMER_MANAGED, EXTERNAL or CLOUDHSM.
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Option<String>,
+    /// allowedKmsKeyArns entry (repeatable).
+    #[arg(long = "allowed-key", value_name = "KEY_ARN")]
+    pub allowed_keys: Vec<String>,
+    /// requireEnabledKey=false: accept keys that are not Enabled.
+    #[arg(long)]
+    pub allow_disabled_keys: bool,
+}
+
+impl RuleFlags {
+    /// The flags as the `ruleParameters` JSON the Lambda would receive, so
+    /// both paths parse and judge identically.
+    pub fn rule_parameters_json(&self) -> String {
+        let mut map = serde_json::Map::new();
+        if let Some(level) = &self.level {
+            map.insert("desiredEncryptionLevel".into(), level.clone().into());
+        }
+        if !self.allowed_keys.is_empty() {
+            map.insert(
+                "allowedKmsKeyArns".into(),
+                self.allowed_keys.join(",").into(),
+            );
+        }
+        if self.allow_disabled_keys {
+            map.insert("requireEnabledKey".into(), "false".into());
+        }
+        serde_json::Value::Object(map).to_string()
+    }
+
+    /// The parameters, parsed by the evaluator exactly as the Lambda does.
+    pub fn rule_parameters(&self) -> Result<RuleParameters, neptune_cmk_evaluator::Error> {
+        RuleParameters::parse(Some(&self.rule_parameters_json()))
+    }
+}
+
+/// `neptune-cmk audit`.
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Where to look.
+    #[command(flatten)]
+    pub target: Target,
+    /// The rule's parameters.
+    #[command(flatten)]
+    pub rule: RuleFlags,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Every account of the organization.
+    #[command(flatten)]
+    pub org: OrgFlags,
+}
+
+/// Targets (account and region) scanned at once by default. Each target is
+/// one sweep of the rule, with the rule's own bounds (its three listings
+/// together, at most eight key lookups at once), and no two targets share
+/// an account and region: however many run, the RDS and KMS rate limits of
+/// any account and region (per account, per region, shared with other
+/// tools) see exactly the load of one Lambda sweep. What sixteen bounds is
+/// the caller's side: bursts of AssumeRole and ListRegions (one each per
+/// account) and open connections (up to 16 × 11). At a 50-100 ms round trip
+/// sixteen targets in flight keep an organization of hundreds of accounts to
+/// minutes (docs/PERFORMANCE.md, "Organization audit"); the SDK's standard
+/// retries absorb an occasional throttle.
+pub const AUDIT_CONCURRENCY: u16 = 16;
+
+/// Result sets read at once by default. Unlike the audit's targets, every
+/// read goes to one endpoint, the aggregator account's Config API in one
+/// region, whose request rate is throttled per account and shared with the
+/// console and every other tool reading Config there; four in flight keep a
+/// large organization to minutes without hogging it, and the SDK's standard
+/// retries absorb a throttle.
+pub const REPORT_CONCURRENCY: u16 = 4;
+
+/// `audit --organization` and its limits.
+#[derive(Args, Clone, Debug)]
+pub struct OrgFlags {
+    /// Audit every ACTIVE account of the organization (Organizations
+    /// ListAccounts, from the management account or a delegated
+    /// administrator) through --role-name in each.
+    #[arg(long)]
+    pub organization: bool,
+    /// Only these accounts (repeatable, or comma-separated).
+    #[arg(long, value_name = "ACCOUNT_ID", value_delimiter = ',', value_parser = account_id, requires = "organization")]
+    pub accounts: Vec<String>,
+    /// Skip these accounts (repeatable, or comma-separated).
+    #[arg(long, value_name = "ACCOUNT_ID", value_delimiter = ',', value_parser = account_id, requires = "organization")]
+    pub exclude_accounts: Vec<String>,
+    /// The role to assume in each account (the member-role stack's auditor role).
+    #[arg(long, value_name = "ROLE", default_value = "NeptuneCmkAuditRole", value_parser = role_name, requires = "organization")]
+    pub role_name: String,
+    /// The external ID the role's trust policy requires.
+    #[arg(long, value_name = "ID", requires = "organization")]
+    pub external_id: Option<String>,
+    /// (account, region) targets scanned at once. Each is one sweep of the
+    /// rule, so no account and region ever sees more than one sweep's calls;
+    /// the default hides round-trip latency while keeping the caller's bursts
+    /// modest (README, "audit --organization").
+    #[arg(long, value_name = "N", default_value_t = AUDIT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+/// `neptune-cmk report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The Config aggregator to read (in the account and region of the credentials).
+    #[arg(long, value_name = "NAME")]
+    pub aggregator: String,
+    /// The rule's name; organization rules (`OrgConfigRule-<name>-<suffix>`)
+    /// and conformance-pack rules (`<name>-conformance-pack-<suffix>`) match too.
+    #[arg(long, value_name = "NAME", default_value = "neptune-cmk-encrypted")]
+    pub rule_name: String,
+    /// The aggregator's region; default: the profile's or AWS_REGION.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// (account, region) result sets read at once. Every read goes to the
+    /// aggregator's own Config endpoint, whose rate limit they share.
+    #[arg(long, value_name = "N", default_value_t = REPORT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
+/// A 12-digit AWS account id.
+fn account_id(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.len() == 12 && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("{text:?} is not a 12-digit AWS account id"))
+    }
+}
+
+/// An IAM role name, optionally with a path (`path/name`): IAM's characters only.
+fn role_name(text: &str) -> Result<String, String> {
+    let valid = |byte: u8| byte.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&byte);
+    let name = text.rsplit('/').next().unwrap_or_default();
+    if !name.is_empty() && name.len() <= 64 && text.bytes().all(valid) {
+        Ok(text.trim_matches('/').to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not an IAM role name (1-64 of letters, digits and +=,.@_-, after an optional path)"
+        ))
+    }
+}
+
+/// `neptune-cmk evaluate`.
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// A Config Lambda event as JSON (as saved from the Lambda console or CloudWatch).
+    pub event: PathBuf,
+    /// Write the evaluations with PutEvaluations (default: only print them).
+    #[arg(long)]
+    pub put: bool,
+    /// Region to evaluate in; default: the profile's or AWS_REGION.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// `neptune-cmk check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Templates, cdk.out directories, Terraform plan JSON, or directories to
+    /// search (default: the current directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    /// The rule's parameters (--level, --allowed-key; keys in templates are
+    /// new, so --allow-disabled-keys matters only with --resolve).
+    #[command(flatten)]
+    pub rule: RuleFlags,
+    /// Describe literal key ARNs and aliases with kms:DescribeKey (needs
+    /// credentials) instead of reporting them UNVERIFIED.
+    #[arg(long)]
+    pub resolve: bool,
+    /// UNVERIFIED fails the check (exit 1) like NON_COMPLIANT.
+    #[arg(long)]
+    pub strict: bool,
+    /// Region for --resolve; default: the profile's or AWS_REGION.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile for --resolve.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// How `check` prints its findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// `file:line: VERDICT resource: annotation`.
+    Text,
+    /// One JSON array.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML, one test case per resource.
+    Junit,
+}
+
+/// `neptune-cmk remediate plan`.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The DB cluster identifier.
+    #[arg(long)]
+    pub cluster: String,
+    /// The customer managed key to move to (an ARN); default: a new key
+    /// created by the plan's first step.
+    #[arg(long, value_name = "KEY_ARN")]
+    pub kms_key: Option<String>,
+    /// The rule's parameters: the plan judges as Config does with them.
+    #[command(flatten)]
+    pub rule: RuleFlags,
+    /// The cluster's region; default: the profile's or AWS_REGION.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// `neptune-cmk remediate apply`.
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The DB cluster identifier.
+    #[arg(long)]
+    pub cluster: String,
+    /// The customer managed key to move to (an ARN); apply creates no keys.
+    #[arg(long, value_name = "KEY_ARN")]
+    pub kms_key: String,
+    /// Run without asking (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// The rule's parameters: the plan and the verification judge as Config
+    /// does with them.
+    #[command(flatten)]
+    pub rule: RuleFlags,
+    /// The cluster's region; default: the profile's or AWS_REGION.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// How long each new resource may take to become available, e.g. 90m or
+    /// 8h; a re-run keeps waiting where this one gave up.
+    #[arg(long, value_name = "DURATION", default_value = "6h", value_parser = parse_duration)]
+    pub wait_timeout: std::time::Duration,
+    /// Time between status checks while waiting (tests poll fast).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, hide = true)]
+    pub poll_interval: std::time::Duration,
+}
+
+/// `500ms`, `30s`, `90m`, `8h` (a bare number is seconds).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let nanos_per_unit = match unit {
+        "ms" => 1e6,
+        "" | "s" => 1e9,
+        "m" => 60e9,
+        "h" => 3600e9,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?}; use ms, s, m or h, e.g. 90m"
+            ))
+        }
+    };
+    // Whole nanoseconds, so `20ms` is exactly 20 ms.
+    number
+        .parse::<f64>()
+        .ok()
+        .map(|value| (value * nanos_per_unit).round())
+        .filter(|nanos| (0.0..=u64::MAX as f64).contains(nanos))
+        .map(|nanos| std::time::Duration::from_nanos(nanos as u64))
+        .ok_or_else(|| format!("{text:?} is not a duration; e.g. 30s, 90m or 8h"))
+}
+
+/// How a command that finished went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything judged is compliant (or not applicable).
+    AllCompliant,
+    /// Something is NON_COMPLIANT.
+    NonCompliant,
+}
+
+impl Status {
+    /// `NonCompliant` when any verdict is NON_COMPLIANT.
+    pub fn of<'a>(
+        verdicts: impl IntoIterator<Item = &'a neptune_cmk_evaluator::Compliance>,
+    ) -> Self {
+        if verdicts
+            .into_iter()
+            .any(|verdict| *verdict == neptune_cmk_evaluator::Compliance::NonCompliant)
+        {
+            Self::NonCompliant
+        } else {
+            Self::AllCompliant
+        }
+    }
+
+    /// The exit code: 0 all compliant, 1 something is not (2 is an error).
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Self::AllCompliant => ExitCode::from(0),
+            Self::NonCompliant => ExitCode::from(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every rule parameter with a CLI flag in `evaluator/rule-parameters.json`
+    /// is a flag of every command that judges, and maps to that parameter.
+    #[test]
+    fn flags_follow_the_parameter_contract() {
+        let manifest: serde_json::Value =
+            serde_json::from_str(include_str!("../../evaluator/rule-parameters.json")).unwrap();
+        let cli = Cli::command();
+        for command in [
+            vec!["audit"],
+            vec!["remediate", "plan"],
+            vec!["remediate", "apply"],
+        ] {
+            let mut target = &cli;
+            for name in &command {
+                target = target.find_subcommand(name).unwrap();
+            }
+            let flags: Vec<String> = target
+                .get_arguments()
+                .filter_map(|argument| argument.get_long().map(|long| format!("--{long}")))
+                .collect();
+            for entry in manifest["parameters"].as_array().unwrap() {
+                if let Some(flag) = entry["cli"].as_str() {
+                    assert!(flags.iter().any(|f| f == flag), "{command:?} lacks {flag}");
+                }
+            }
+        }
+        let flags = RuleFlags {
+            level: Some("EXTERNAL".to_owned()),
+            allowed_keys: vec!["arn:aws:kms:us-east-1:111122223333:key/a".to_owned()],
+            allow_disabled_keys: true,
+        };
+        let json: serde_json::Value = serde_json::from_str(&flags.rule_parameters_json()).unwrap();
+        for entry in manifest["parameters"].as_array().unwrap() {
+            if entry["cli"].is_string() {
+                let name = entry["name"].as_str().unwrap();
+                assert!(json.get(name).is_some(), "no flag sets {name}");
+            }
+        }
+        assert!(flags.rule_parameters().is_ok());
+    }
+
+    #[test]
+    fn durations_take_a_unit() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("6h"), Ok(Duration::from_secs(21600)));
+        assert_eq!(parse_duration("20ms"), Ok(Duration::from_millis(20)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("5 days")
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(parse_duration("m").unwrap_err().contains("not a duration"));
+    }
+}

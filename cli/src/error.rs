@@ -1,0 +1,151 @@
+//! The CLI's one error type. Every variant ends the run with exit code 2 and
+//! a one-line message on stderr that names what failed and how to fix it.
+
+use std::path::PathBuf;
+
+/// Why a command could not finish.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file is not what the command expects.
+    #[error("{} {what}: {detail}", path.display())]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What it should have been, e.g. `is not a Config Lambda event`.
+        what: &'static str,
+        /// The parser's message.
+        detail: String,
+    },
+
+    /// A flag's value is invalid (clap catches the rest).
+    #[error("{flag}: {message}")]
+    Usage {
+        /// The flag, e.g. `--kms-key`.
+        flag: &'static str,
+        /// What is wrong and what would be right.
+        message: String,
+    },
+
+    /// No region was given or configured.
+    #[error("no region: pass --region, or set AWS_REGION or a profile region")]
+    NoRegion,
+
+    /// An AWS call made by the CLI itself failed.
+    #[error("{operation} failed for {target}: {message}")]
+    Aws {
+        /// The API operation, e.g. `sts:GetCallerIdentity`.
+        operation: &'static str,
+        /// What it was called for.
+        target: String,
+        /// The service's message, or the transport failure; with a hint when
+        /// the cause is common (missing credentials or permission).
+        message: String,
+    },
+
+    /// The facts rule out what was asked, e.g. a cluster that is not Neptune.
+    #[error("{0}")]
+    Refused(String),
+
+    /// A `remediate apply` step failed. What the plan made is kept, so the
+    /// message ends with what exists now and how to continue or clean up.
+    #[error("step {step} failed: {cause}\n{aftermath}")]
+    ApplyStep {
+        /// The step's number and title, as the plan prints them.
+        step: String,
+        /// Why it failed.
+        cause: Box<Error>,
+        /// What exists now, and the commands to continue or clean up.
+        aftermath: String,
+    },
+
+    /// A resource `remediate apply` made did not become available in time.
+    #[error(
+        "{resource} is still {status} after {waited}; large clusters can take hours: run the \
+         same command again to keep waiting (or raise --wait-timeout)"
+    )]
+    WaitTimedOut {
+        /// e.g. `cluster graph-cmk`.
+        resource: String,
+        /// Its last status.
+        status: String,
+        /// How long apply waited.
+        waited: String,
+    },
+
+    /// A resource `remediate apply` made reached a status it does not leave
+    /// by itself (failed, incompatible-…, deleting), or disappeared.
+    #[error("{resource} is {status}, not available; see aws neptune describe-events")]
+    Unavailable {
+        /// e.g. `instance graph-1-cmk`.
+        resource: String,
+        /// Its status.
+        status: String,
+    },
+
+    /// The rule does not judge a resource `remediate apply` made COMPLIANT.
+    #[error("the rule judges {resource} {compliance}, not COMPLIANT: {annotation}")]
+    NotVerified {
+        /// e.g. `cluster graph-cmk`.
+        resource: String,
+        /// The verdict.
+        compliance: String,
+        /// The rule's annotation: why.
+        annotation: String,
+    },
+
+    /// Some audit targets failed; the rows of the others were printed.
+    #[error("{} target(s) could not be audited:\n  {}", .0.len(), .0.join("\n  "))]
+    TargetsFailed(Vec<String>),
+
+    /// The HTML report's template failed to render (a bug: please report it).
+    #[error("cannot render the HTML report (a bug; please report it): {0}")]
+    Render(String),
+
+    /// The rule (evaluation, describe calls, PutEvaluations) failed.
+    #[error(transparent)]
+    Rule(#[from] neptune_cmk_rule::Error),
+
+    /// Parameters or a key reference given on the command line are invalid.
+    #[error(transparent)]
+    Evaluator(#[from] neptune_cmk_evaluator::Error),
+}
+
+impl Error {
+    /// An [`Error::Aws`] from any SDK error, with its code and message.
+    pub fn aws<E, R>(
+        operation: &'static str,
+        target: impl Into<String>,
+        error: &aws_sdk_sts::error::SdkError<E, R>,
+    ) -> Self
+    where
+        E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let message = match error.as_service_error() {
+            Some(service) => format!(
+                "{}: {}",
+                service.code().unwrap_or("UnknownError"),
+                service.message().unwrap_or("no message")
+            ),
+            None => aws_sdk_sts::error::DisplayErrorContext(error).to_string(),
+        };
+        Self::Aws {
+            operation,
+            target: target.into(),
+            message,
+        }
+    }
+}

@@ -1,0 +1,711 @@
+//! `neptune-cmk remediate apply` end to end against the patched moto server:
+//! each migration path ends with a new cluster the rule itself judges
+//! COMPLIANT, with the same instances, and the source exactly as it was.
+//! New resources report `creating` for a few describes (`POST transitions`),
+//! so every wait really polls.
+
+use aws_config::SdkConfig;
+use aws_sdk_neptune::types::{DbInstance, Filter, ServerlessV2ScalingConfiguration, Tag};
+use neptune_cmk_evaluator::{Compliance, RuleParameters, Timestamp};
+use neptune_cmk_rule::facts::FactCache;
+use neptune_cmk_rule::records::{cluster_resource, instance_resource, Origin};
+use neptune_cmk_rule::Clients;
+use neptune_cmk_testing::*;
+use serde_json::json;
+
+use crate::{command, neptune_cmk, neptune_cmk_with_stdin, stderr, stdout};
+
+/// Describes a new resource answers `creating` before it is available.
+const DESCRIBES_UNTIL_AVAILABLE: u64 = 3;
+
+/// `remediate apply --yes` with fast polls and a test-sized timeout
+/// (unless `extra` sets one).
+fn apply(moto: &Moto, cluster: &str, key: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "remediate",
+        "apply",
+        "--cluster",
+        cluster,
+        "--kms-key",
+        key,
+        "--yes",
+        "--poll-interval",
+        "20ms",
+    ];
+    if !extra.contains(&"--wait-timeout") {
+        args.extend(["--wait-timeout", "60s"]);
+    }
+    args.extend(extra);
+    neptune_cmk(moto, &args)
+}
+
+/// After seeding: new resources answer `creating` for `describes`
+/// describes, and the call counts start from zero.
+fn slow_creation(moto: &Moto, describes: u64) {
+    moto.control(
+        "POST",
+        "transitions",
+        Some(json!({ "describes_until_available": describes })),
+    );
+    moto.reset_calls();
+}
+
+/// An instance with everything `apply` must carry over.
+async fn instance(fleet: &Fleet, id: &str, cluster: &str, class: &str, zone: &str, tier: i32) {
+    fleet
+        .neptune
+        .create_db_instance()
+        .db_instance_identifier(id)
+        .db_cluster_identifier(cluster)
+        .engine("neptune")
+        .db_instance_class(class)
+        .availability_zone(zone)
+        .promotion_tier(tier)
+        .tags(
+            Tag::builder()
+                .key("role")
+                .value(format!("{id} in {zone}"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn instances_of(fleet: &Fleet, cluster: &str) -> Vec<DbInstance> {
+    let filter = Filter::builder()
+        .name("db-cluster-id")
+        .values(cluster)
+        .build();
+    let output = fleet
+        .neptune
+        .describe_db_instances()
+        .filters(filter)
+        .send()
+        .await;
+    let mut instances = output.unwrap().db_instances.unwrap_or_default();
+    instances.sort_by(|a, b| a.db_instance_identifier.cmp(&b.db_instance_identifier));
+    instances
+}
+
+async fn tags_of(fleet: &Fleet, arn: &str) -> Vec<(String, String)> {
+    let output = fleet
+        .neptune
+        .list_tags_for_resource()
+        .resource_name(arn)
+        .send()
+        .await;
+    let mut tags: Vec<(String, String)> = output
+        .unwrap()
+        .tag_list()
+        .iter()
+        .map(|tag| {
+            (
+                tag.key().unwrap().to_owned(),
+                tag.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    tags.sort();
+    tags
+}
+
+/// Everything DescribeDB* and ListTagsForResource say about the source,
+/// except the clock-driven LatestRestorableTime and the migration snapshot
+/// `apply` takes of it.
+async fn source_state(fleet: &Fleet, cluster: &str) -> String {
+    let output = fleet
+        .neptune
+        .describe_db_clusters()
+        .db_cluster_identifier(cluster)
+        .send()
+        .await;
+    let mut record = output.unwrap().db_clusters.unwrap().remove(0);
+    record.latest_restorable_time = None;
+    let mut instances = instances_of(fleet, cluster).await;
+    let mut instance_tags = Vec::new();
+    for instance in &mut instances {
+        instance.latest_restorable_time = None;
+        instance_tags.push(tags_of(fleet, instance.db_instance_arn().unwrap()).await);
+    }
+    let snapshots = fleet
+        .neptune
+        .describe_db_cluster_snapshots()
+        .db_cluster_identifier(cluster)
+        .send()
+        .await
+        .unwrap()
+        .db_cluster_snapshots
+        .unwrap_or_default();
+    let snapshots: Vec<_> = snapshots
+        .into_iter()
+        .filter(|snapshot| {
+            !snapshot
+                .db_cluster_snapshot_identifier()
+                .unwrap()
+                .ends_with("-cmk-migration")
+        })
+        .collect();
+    let tags = tags_of(fleet, record.db_cluster_arn().unwrap()).await;
+    format!("{record:#?}\n{instances:#?}\n{instance_tags:?}\n{snapshots:#?}\n{tags:?}")
+}
+
+/// The rule's own verdicts on a cluster and its instances, with default
+/// parameters: what Config would show.
+async fn rule_verdicts(config: &SdkConfig, cluster: &str) -> Vec<(String, Compliance, String)> {
+    let clients = Clients::new(config);
+    let origin = Origin {
+        account_id: ACCOUNT,
+        region: Some(REGION),
+        ordering_timestamp: Timestamp::from_epoch_millis(0),
+    };
+    let output = clients
+        .neptune
+        .describe_db_clusters()
+        .db_cluster_identifier(cluster)
+        .send()
+        .await;
+    let record = output.unwrap().db_clusters.unwrap().remove(0);
+    let mut resources = vec![cluster_resource(&record, &origin).unwrap().unwrap()];
+    for instance in instances_of(&Fleet::new(config), cluster).await {
+        resources.push(instance_resource(&instance, &origin).unwrap().unwrap());
+    }
+    let mut cache = FactCache::default();
+    let mut verdicts = Vec::new();
+    for resource in resources {
+        let name = resource.subject.identifier.clone().unwrap();
+        let judgement = cache
+            .judge_resource(&clients, resource, &RuleParameters::default())
+            .await;
+        let evaluation = judgement.unwrap().evaluation;
+        verdicts.push((
+            name,
+            evaluation.compliance,
+            evaluation.annotation.as_str().to_owned(),
+        ));
+    }
+    verdicts
+}
+
+/// The new cluster is COMPLIANT under the rule, encrypted with `key`, and
+/// holds one instance per source instance with its class, zone, tier and
+/// tags — and nothing more.
+async fn assert_migrated(moto: &Moto, source: &str, key: &str) {
+    let config = moto.sdk_config().await;
+    let fleet = Fleet::new(&config);
+    let new = format!("{source}-cmk");
+    for (name, compliance, annotation) in rule_verdicts(&config, &new).await {
+        assert_eq!(compliance, Compliance::Compliant, "{name}: {annotation}");
+        assert!(annotation.contains(key), "{name}: {annotation}");
+    }
+    let old = instances_of(&fleet, source).await;
+    let copies = instances_of(&fleet, &new).await;
+    assert_eq!(
+        copies.len(),
+        old.len(),
+        "one copy per instance: {copies:#?}"
+    );
+    for (old, copy) in old.iter().zip(&copies) {
+        let expected = format!("{}-cmk", old.db_instance_identifier().unwrap());
+        assert_eq!(copy.db_instance_identifier(), Some(expected.as_str()));
+        assert_eq!(copy.db_instance_class(), old.db_instance_class());
+        assert_eq!(copy.availability_zone(), old.availability_zone());
+        assert_eq!(copy.promotion_tier(), old.promotion_tier());
+        assert_eq!(
+            tags_of(&fleet, copy.db_instance_arn().unwrap()).await,
+            tags_of(&fleet, old.db_instance_arn().unwrap()).await
+        );
+    }
+}
+
+fn assert_polled_and_printed_cut_over(output: &std::process::Output, source: &str) {
+    let text = stdout(output);
+    assert_eq!(output.status.code(), Some(0), "{text}\n{}", stderr(output));
+    let polls = format!("{} status checks", DESCRIBES_UNTIL_AVAILABLE + 1);
+    assert!(
+        text.contains(&polls),
+        "waits should poll until available:\n{text}"
+    );
+    assert!(
+        text.contains("Done: the new cluster is verified COMPLIANT"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Cut over: point applications at the new endpoints"),
+        "{text}"
+    );
+    let delete = format!("delete-db-cluster --region us-east-1 --db-cluster-identifier {source}");
+    assert!(text.contains(&delete), "{text}");
+}
+
+fn assert_source_never_written(moto: &Moto) {
+    for operation in [
+        "DeleteDBCluster",
+        "DeleteDBInstance",
+        "DeleteDBClusterSnapshot",
+        "ModifyDBInstance",
+    ] {
+        assert_eq!(moto.calls(&format!("rds:{operation}")), 0, "{operation}");
+    }
+}
+
+#[tokio::test]
+async fn unencrypted_cluster_is_restored_onto_the_key() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let key = key.arn().unwrap();
+    fleet.cluster("graph-plain", "neptune", None).await;
+    instance(
+        &fleet,
+        "graph-plain-1",
+        "graph-plain",
+        "db.r6g.large",
+        "us-east-1b",
+        1,
+    )
+    .await;
+    instance(
+        &fleet,
+        "graph-plain-2",
+        "graph-plain",
+        "db.r6g.xlarge",
+        "us-east-1c",
+        2,
+    )
+    .await;
+    fleet.snapshot("graph-plain-manual", "graph-plain").await;
+    let before = source_state(&fleet, "graph-plain").await;
+    slow_creation(&moto, DESCRIBES_UNTIL_AVAILABLE);
+
+    let output = apply(&moto, "graph-plain", key, &[]);
+
+    assert_polled_and_printed_cut_over(&output, "graph-plain");
+    assert_migrated(&moto, "graph-plain", key).await;
+    assert_eq!(source_state(&fleet, "graph-plain").await, before);
+    assert_eq!(moto.calls("rds:CreateDBClusterSnapshot"), 1);
+    assert_eq!(moto.calls("rds:RestoreDBClusterFromSnapshot"), 1);
+    assert_eq!(moto.calls("rds:RestoreDBClusterToPointInTime"), 0);
+    assert_source_never_written(&moto);
+}
+
+#[tokio::test]
+async fn aws_managed_cluster_is_cloned_onto_the_key() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let key = key.arn().unwrap();
+    let aws_rds = fleet.aws_rds_key().await;
+    fleet.cluster("graph-aws", "neptune", aws_rds.arn()).await;
+    instance(
+        &fleet,
+        "graph-aws-1",
+        "graph-aws",
+        "db.r6g.large",
+        "us-east-1a",
+        0,
+    )
+    .await;
+    let before = source_state(&fleet, "graph-aws").await;
+    slow_creation(&moto, DESCRIBES_UNTIL_AVAILABLE);
+
+    let output = apply(&moto, "graph-aws", key, &[]);
+
+    assert_polled_and_printed_cut_over(&output, "graph-aws");
+    assert_migrated(&moto, "graph-aws", key).await;
+    assert_eq!(source_state(&fleet, "graph-aws").await, before);
+    assert_eq!(moto.calls("rds:RestoreDBClusterToPointInTime"), 1);
+    assert_eq!(moto.calls("rds:CreateDBClusterSnapshot"), 0);
+    assert_source_never_written(&moto);
+}
+
+/// A serverless, I/O-Optimized cluster with every setting a restore must
+/// carry: `db.serverless` instances need the scaling configuration.
+async fn serverless_cluster(fleet: &Fleet) -> Vec<(String, String)> {
+    let tags = vec![
+        ("cost center".to_owned(), "graph \"prod\"".to_owned()),
+        ("owner".to_owned(), "it's ops".to_owned()),
+    ];
+    let scaling = ServerlessV2ScalingConfiguration::builder()
+        .min_capacity(1.0)
+        .max_capacity(8.5)
+        .build();
+    let mut request = fleet
+        .neptune
+        .create_db_cluster()
+        .db_cluster_identifier("graph-serverless")
+        .engine("neptune")
+        .storage_encrypted(true)
+        .serverless_v2_scaling_configuration(scaling)
+        .storage_type("iopt1")
+        .copy_tags_to_snapshot(true)
+        .enable_iam_database_authentication(true)
+        .enable_cloudwatch_logs_exports("audit")
+        .deletion_protection(true);
+    for (key, value) in &tags {
+        request = request.tags(Tag::builder().key(key).value(value).build());
+    }
+    request.send().await.unwrap();
+    instance(
+        fleet,
+        "graph-serverless-1",
+        "graph-serverless",
+        "db.serverless",
+        "us-east-1a",
+        0,
+    )
+    .await;
+    instance(
+        fleet,
+        "graph-serverless-2",
+        "graph-serverless",
+        "db.serverless",
+        "us-east-1b",
+        1,
+    )
+    .await;
+    tags
+}
+
+#[tokio::test]
+async fn serverless_cluster_keeps_every_setting() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let key = key.arn().unwrap();
+    let mut tags = serverless_cluster(&fleet).await;
+    tags.sort();
+    let before = source_state(&fleet, "graph-serverless").await;
+    slow_creation(&moto, DESCRIBES_UNTIL_AVAILABLE);
+
+    let output = apply(&moto, "graph-serverless", key, &[]);
+
+    assert_polled_and_printed_cut_over(&output, "graph-serverless");
+    assert_migrated(&moto, "graph-serverless", key).await;
+    assert_eq!(source_state(&fleet, "graph-serverless").await, before);
+    let output = fleet
+        .neptune
+        .describe_db_clusters()
+        .db_cluster_identifier("graph-serverless-cmk")
+        .send()
+        .await;
+    let new = output.unwrap().db_clusters.unwrap().remove(0);
+    let scaling = new.serverless_v2_scaling_configuration().unwrap();
+    assert_eq!(
+        (scaling.min_capacity(), scaling.max_capacity()),
+        (Some(1.0), Some(8.5))
+    );
+    assert_eq!(new.storage_type(), Some("iopt1"));
+    assert_eq!(
+        new.copy_tags_to_snapshot(),
+        Some(true),
+        "set by the Modify step after the clone"
+    );
+    assert_eq!(new.iam_database_authentication_enabled(), Some(true));
+    assert_eq!(new.enabled_cloudwatch_logs_exports(), ["audit"]);
+    assert_eq!(new.deletion_protection(), Some(true));
+    assert_eq!(tags_of(&fleet, new.db_cluster_arn().unwrap()).await, tags);
+}
+
+#[tokio::test]
+async fn interrupted_apply_resumes_without_duplicates() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let key = key.arn().unwrap();
+    fleet.cluster("graph-r", "neptune", None).await;
+    instance(
+        &fleet,
+        "graph-r-1",
+        "graph-r",
+        "db.r6g.large",
+        "us-east-1a",
+        0,
+    )
+    .await;
+    instance(
+        &fleet,
+        "graph-r-2",
+        "graph-r",
+        "db.r6g.large",
+        "us-east-1b",
+        1,
+    )
+    .await;
+    slow_creation(&moto, DESCRIBES_UNTIL_AVAILABLE);
+    moto.fault(json!({
+        "operation": "CreateDBInstance",
+        "match": {"params": {"DBInstanceIdentifier": "graph-r-2-cmk"}},
+        "error_code": "InsufficientDBInstanceCapacity",
+        "message": "No capacity in us-east-1b",
+    }));
+
+    let first = apply(&moto, "graph-r", key, &[]);
+
+    assert_eq!(first.status.code(), Some(2), "{}", stdout(&first));
+    let report = stderr(&first);
+    for expected in [
+        "step 5 (Recreate the instances in the new cluster) failed",
+        "rds:CreateDBInstance failed for graph-r-2-cmk: InsufficientDBInstanceCapacity",
+        "graph-r was not changed",
+        "  snapshot graph-r-cmk-migration\n  cluster graph-r-cmk\n  instance graph-r-1-cmk\n",
+        "run the same command again",
+        "delete-db-instance --region us-east-1 --db-instance-identifier graph-r-1-cmk",
+        "delete-db-cluster-snapshot --region us-east-1 \\\n    --db-cluster-snapshot-identifier graph-r-cmk-migration",
+    ] {
+        assert!(report.contains(expected), "missing {expected:?} in:\n{report}");
+    }
+
+    let second = apply(&moto, "graph-r", key, &[]);
+
+    let text = stdout(&second);
+    assert_eq!(second.status.code(), Some(0), "{text}\n{}", stderr(&second));
+    for expected in [
+        "found snapshot graph-r-cmk-migration of graph-r, made by an earlier run",
+        "found cluster graph-r-cmk, restored by an earlier run",
+        "found instance graph-r-1-cmk, created by an earlier run",
+        "creating instance graph-r-2-cmk like graph-r-2",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert_eq!(moto.calls("rds:CreateDBClusterSnapshot"), 1);
+    assert_eq!(moto.calls("rds:RestoreDBClusterFromSnapshot"), 1);
+    assert_eq!(
+        moto.calls("rds:CreateDBInstance"),
+        3,
+        "two creations and the refused one"
+    );
+    assert_migrated(&moto, "graph-r", key).await;
+}
+
+#[tokio::test]
+async fn a_timeout_is_an_error_and_a_rerun_keeps_waiting() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let key = key.arn().unwrap();
+    let aws_rds = fleet.aws_rds_key().await;
+    fleet.cluster("graph-t", "neptune", aws_rds.arn()).await;
+    slow_creation(&moto, 40);
+
+    let first = apply(&moto, "graph-t", key, &["--wait-timeout", "100ms"]);
+
+    assert_eq!(first.status.code(), Some(2));
+    let report = stderr(&first);
+    assert!(
+        report.contains("cluster graph-t-cmk is still creating after"),
+        "{report}"
+    );
+    assert!(
+        report.contains("run the same command again to keep waiting"),
+        "{report}"
+    );
+
+    let second = apply(&moto, "graph-t", key, &[]);
+
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(
+        stdout(&second).contains("found cluster graph-t-cmk"),
+        "{}",
+        stdout(&second)
+    );
+    assert_eq!(moto.calls("rds:RestoreDBClusterToPointInTime"), 1);
+    assert_migrated(&moto, "graph-t", key).await;
+}
+
+#[tokio::test]
+async fn a_cluster_under_the_new_name_that_is_not_ours_stops_apply() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let other = fleet.customer_key().await;
+    let aws_rds = fleet.aws_rds_key().await;
+    fleet.cluster("graph-n", "neptune", aws_rds.arn()).await;
+    fleet.cluster("graph-n-cmk", "neptune", other.arn()).await;
+    let before = source_state(&fleet, "graph-n-cmk").await;
+
+    let output = apply(&moto, "graph-n", key.arn().unwrap(), &[]);
+
+    assert_eq!(output.status.code(), Some(2));
+    let report = stderr(&output);
+    let expected = format!(
+        "cluster graph-n-cmk already exists, but it is not what the plan makes: it is encrypted \
+         with {}, not with {}",
+        other.arn().unwrap(),
+        key.arn().unwrap()
+    );
+    assert!(report.contains(&expected), "{report}");
+    assert!(report.contains("Nothing was created"), "{report}");
+    assert_eq!(moto.calls("rds:RestoreDBClusterToPointInTime"), 0);
+    assert_eq!(source_state(&fleet, "graph-n-cmk").await, before);
+}
+
+#[tokio::test]
+async fn unacceptable_keys_are_refused_before_anything_is_made() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    fleet.cluster("graph-k", "neptune", None).await;
+    let aws_rds = fleet.aws_rds_key().await;
+    let disabled = fleet.disabled_key().await;
+    let good = fleet.customer_key().await;
+    let allowed = fleet.customer_key().await;
+    let cases = [
+        (
+            aws_rds.arn().unwrap(),
+            vec![],
+            "would itself be NON_COMPLIANT",
+        ),
+        (
+            disabled.arn().unwrap(),
+            vec![],
+            "is Disabled; a restore needs an Enabled key",
+        ),
+        (
+            good.arn().unwrap(),
+            vec!["--allowed-key", allowed.arn().unwrap()],
+            "which is not in allowedKmsKeyArns",
+        ),
+    ];
+    for (key, flags, reason) in cases {
+        let output = apply(&moto, "graph-k", key, &flags);
+        assert_eq!(output.status.code(), Some(2), "{key}");
+        let message = stderr(&output);
+        assert!(
+            message.contains("--kms-key") && message.contains(reason),
+            "{message}"
+        );
+    }
+    for operation in [
+        "CreateDBClusterSnapshot",
+        "RestoreDBClusterFromSnapshot",
+        "CreateDBInstance",
+    ] {
+        assert_eq!(moto.calls(&format!("rds:{operation}")), 0, "{operation}");
+    }
+}
+
+#[tokio::test]
+async fn apply_refuses_a_pipe_without_yes_and_states_it_cannot_migrate() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let key = key.arn().unwrap();
+    fleet.cluster("graph-p", "neptune", None).await;
+    let doomed = fleet.pending_deletion_key().await;
+    fleet.cluster("graph-doomed", "neptune", doomed.arn()).await;
+    fleet.cluster("graph-good", "neptune", Some(key)).await;
+    let deleted_key = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000";
+    fleet
+        .cluster("graph-lost", "neptune", Some(deleted_key))
+        .await;
+
+    let args = [
+        "remediate",
+        "apply",
+        "--cluster",
+        "graph-p",
+        "--kms-key",
+        key,
+    ];
+    let piped = neptune_cmk_with_stdin(&moto, &args, "yes\n");
+    assert_eq!(piped.status.code(), Some(2));
+    assert!(
+        stderr(&piped).contains("stdin is not a terminal"),
+        "{}",
+        stderr(&piped)
+    );
+    assert!(stderr(&piped).contains("pass --yes"), "{}", stderr(&piped));
+    assert_eq!(moto.calls("rds:CreateDBClusterSnapshot"), 0);
+
+    let repair = apply(&moto, "graph-doomed", key, &[]);
+    assert_eq!(repair.status.code(), Some(2));
+    let message = stderr(&repair);
+    assert!(
+        message.contains("only needs repair") && message.contains("remediate plan"),
+        "{message}"
+    );
+    assert!(message.contains("runbook (docs/DEPLOY.md)"), "{message}");
+
+    let lost = apply(&moto, "graph-lost", key, &[]);
+    assert_eq!(lost.status.code(), Some(2));
+    let message = stderr(&lost);
+    assert!(
+        message.contains("apply has no migration for graph-lost"),
+        "{message}"
+    );
+    assert!(
+        message.contains("remediate plan --cluster graph-lost"),
+        "{message}"
+    );
+
+    let compliant = apply(&moto, "graph-good", key, &[]);
+    assert_eq!(compliant.status.code(), Some(0), "{}", stderr(&compliant));
+    assert!(
+        stdout(&compliant).contains("Nothing to do"),
+        "{}",
+        stdout(&compliant)
+    );
+    assert_eq!(moto.calls("rds:RestoreDBClusterToPointInTime"), 0);
+}
+
+/// Someone disables the key while the clone is being created: the new
+/// cluster exists, but the rule rejects it, and apply says so in the rule's
+/// words instead of reporting success.
+#[tokio::test]
+async fn a_new_cluster_the_rule_rejects_fails_verification() {
+    use std::io::{BufRead, BufReader};
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let aws_rds = fleet.aws_rds_key().await;
+    fleet.cluster("graph-v", "neptune", aws_rds.arn()).await;
+    slow_creation(&moto, 20);
+    let mut child = command(&moto, &["remediate", "apply", "--cluster", "graph-v"])
+        .args([
+            "--kms-key",
+            key.arn().unwrap(),
+            "--yes",
+            "--poll-interval",
+            "50ms",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let restoring = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|line| line.contains("restoring cluster"));
+    assert!(restoring.is_some(), "apply never restored");
+    // The line comes just before the call: wait for the cluster itself.
+    let describe = || {
+        fleet
+            .neptune
+            .describe_db_clusters()
+            .db_cluster_identifier("graph-v-cmk")
+            .send()
+    };
+    for attempt in 0.. {
+        if describe().await.is_ok() {
+            break;
+        }
+        assert!(attempt < 1000, "graph-v-cmk was never created");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let key_id = key.key_id();
+    fleet.kms.disable_key().key_id(key_id).send().await.unwrap();
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let output = child.wait_with_output().unwrap();
+
+    assert_eq!(output.status.code(), Some(2), "{rest:?}");
+    let report = stderr(&output);
+    let expected = format!(
+        "step 6 (Verify: the rule judges graph-v-cmk COMPLIANT) failed: the rule judges cluster \
+         graph-v-cmk NON_COMPLIANT, not COMPLIANT: encrypted with customer managed key {}, which \
+         is Disabled",
+        key.arn().unwrap()
+    );
+    assert!(report.contains(&expected), "{report}");
+    assert!(report.contains("  cluster graph-v-cmk\n"), "{report}");
+}

@@ -1,0 +1,231 @@
+//! `neptune-cmk audit` in every format, with its exit codes, and
+//! `--all-regions` over the regions Account ListRegions reports enabled.
+
+use std::collections::BTreeSet;
+
+use neptune_cmk_testing::*;
+use serde_json::{json, Value};
+
+use crate::organization::expected_key;
+use crate::{neptune_cmk, stderr, stdout};
+
+#[tokio::test]
+async fn audit_formats_and_exit_codes() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let good = fleet.customer_key().await;
+    fleet.cluster("graph-good", "neptune", good.arn()).await;
+    fleet.instance("graph-good-1", "graph-good").await;
+
+    let all_good = neptune_cmk(&moto, &["audit", "--region", REGION]);
+    assert_eq!(
+        all_good.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&all_good.stderr)
+    );
+    let table = stdout(&all_good);
+    assert!(table.starts_with("ACCOUNT"), "{table}");
+    assert!(table.contains(&format!("{ACCOUNT}  {REGION}")), "{table}");
+    assert!(
+        table.contains("graph-good-1") && table.contains("COMPLIANT"),
+        "{table}"
+    );
+
+    fleet.cluster("graph-plain", "neptune", None).await;
+    let json_run = neptune_cmk(&moto, &["audit", "--format", "json"]);
+    assert_eq!(json_run.status.code(), Some(1));
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&json_run)).unwrap();
+    let plain = rows
+        .iter()
+        .find(|row| row["identifier"] == "graph-plain")
+        .unwrap();
+    assert!(rows.iter().all(|row| row["accountId"] == ACCOUNT));
+    assert_eq!(plain["compliance"], "NON_COMPLIANT");
+    assert_eq!(plain["reason"], "unencrypted");
+    assert_eq!(plain["encrypted"], false);
+    assert_eq!(plain["resourceType"], "AWS::RDS::DBCluster");
+    assert!(plain["resourceId"]
+        .as_str()
+        .unwrap()
+        .starts_with("cluster-"));
+    let instance = rows
+        .iter()
+        .find(|row| row["identifier"] == "graph-good-1")
+        .unwrap();
+    assert_eq!(instance["keyManager"], "CUSTOMER");
+    assert_eq!(instance["kmsKeyArn"], good.arn().unwrap());
+
+    let csv_run = neptune_cmk(&moto, &["audit", "--format", "csv", "--level", "EXTERNAL"]);
+    assert_eq!(csv_run.status.code(), Some(1));
+    let csv = stdout(&csv_run);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next().unwrap(), "account_id,account_name,region,type,identifier,resource_id,encrypted,key_arn,key_manager,key_state,verdict,reason,annotation");
+    let good_line = lines.find(|line| line.contains(",graph-good,")).unwrap();
+    // The level flag is the rule's desiredEncryptionLevel: AWS_KMS origin is below EXTERNAL.
+    assert!(
+        good_line.starts_with(&format!("{ACCOUNT},,{REGION},"))
+            && good_line.contains("NON_COMPLIANT,below-desired-level,\"")
+            && good_line.contains("below desiredEncryptionLevel EXTERNAL"),
+        "{good_line}"
+    );
+
+    let bad_flag = neptune_cmk(&moto, &["audit", "--level", "SUPREME"]);
+    assert_eq!(bad_flag.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_flag.stderr)
+        .contains("desiredEncryptionLevel has the invalid value \"SUPREME\""));
+
+    moto.fault(serde_json::json!({"service": "account", "operation": "ListRegions", "error_code": "AccessDeniedException", "status": 403, "message": "not authorized", "count": 1}));
+    let no_list_regions = neptune_cmk(&moto, &["audit", "--all-regions"]);
+    assert_eq!(no_list_regions.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&no_list_regions.stderr)
+            .contains("--all-regions: it needs account:ListRegions"),
+        "{}",
+        String::from_utf8_lossy(&no_list_regions.stderr)
+    );
+
+    moto.fault(serde_json::json!({"service": "rds", "operation": "DescribeDBClusters", "error_code": "AccessDenied", "status": 403, "message": "no", "count": 10}));
+    let denied = neptune_cmk(&moto, &["audit"]);
+    assert_eq!(denied.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("rds:DescribeDBClusters failed"));
+    // The failure is also a row of the output, next to what was listed.
+    let error_line = stdout(&denied)
+        .lines()
+        .find(|line| line.contains(" ERROR "))
+        .map(str::to_owned);
+    assert!(
+        error_line.is_some_and(|line| line.starts_with(ACCOUNT) && line.contains(REGION)),
+        "{}",
+        stdout(&denied)
+    );
+}
+
+/// Sets what Account ListRegions reports for `account` (moto's default
+/// account when `None`): exactly these (region, RegionOptStatus) pairs.
+/// AWS lists every region of the partition; a short list keeps the test's
+/// intent visible.
+pub fn set_regions(moto: &Moto, account: Option<&str>, regions: &[(&str, &str)]) {
+    let regions: Vec<Value> = regions
+        .iter()
+        .map(|(name, status)| json!({"RegionName": name, "RegionOptStatus": status}))
+        .collect();
+    moto.control(
+        "POST",
+        "regions",
+        Some(json!({"accountId": account.unwrap_or(ACCOUNT), "regions": regions})),
+    );
+}
+
+/// Makes the next DescribeDBClusters in `account` and `region` fail: a
+/// region the audit must not scan keeps this fault queued.
+pub fn trap_region(moto: &Moto, account: &str, region: &str) {
+    moto.fault(json!({
+        "service": "rds",
+        "operation": "DescribeDBClusters",
+        "match": {"account": account, "region": region},
+        "error_code": "UnrecognizedClientException",
+        "status": 403,
+        "message": "the region is not enabled for this account",
+        "count": 1,
+    }));
+}
+
+/// The (account, region) of every trap still queued, i.e. never scanned.
+pub fn untouched_traps(moto: &Moto) -> BTreeSet<(String, String)> {
+    let faults = moto.control("GET", "faults", None);
+    faults
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|fault| fault["operation"] == "DescribeDBClusters" && fault["count"] == 1)
+        .map(|fault| {
+            let part = |name: &str| fault["match"][name].as_str().unwrap().to_owned();
+            (part("account"), part("region"))
+        })
+        .collect()
+}
+
+/// A fleet in `region` of moto's default account.
+async fn fleet_in(moto: &Moto, region: &str) -> Fleet {
+    let config = moto
+        .sdk_config()
+        .await
+        .to_builder()
+        .region(aws_config::Region::new(region.to_owned()))
+        .build();
+    Fleet::new(&config)
+}
+
+#[tokio::test]
+async fn audit_all_regions_scans_exactly_the_enabled_regions() {
+    let moto = Moto::start();
+    let enabled = ["eu-south-1", "eu-west-1"];
+    // Not scanned: disabled, still being enabled, and the configured region
+    // (AWS_REGION=us-east-1), which this account's list leaves out.
+    let not_enabled = ["ap-east-1", "me-south-1", REGION];
+    set_regions(
+        &moto,
+        None,
+        &[
+            ("eu-west-1", "ENABLED_BY_DEFAULT"),
+            ("eu-south-1", "ENABLED"),
+            ("ap-east-1", "DISABLED"),
+            ("me-south-1", "ENABLING"),
+        ],
+    );
+    let mut expected = BTreeSet::new();
+    for region in enabled {
+        let fleet = fleet_in(&moto, region).await;
+        let key = fleet.customer_key().await;
+        let cluster = format!("graph-{region}");
+        fleet.cluster(&cluster, "neptune", key.arn()).await;
+        fleet.instance(&format!("{cluster}-1"), &cluster).await;
+        for identifier in [
+            cluster.clone(),
+            format!("{cluster}-1"),
+            format!("rds:{cluster}"),
+        ] {
+            expected.insert((ACCOUNT.to_owned(), region.to_owned(), identifier));
+        }
+    }
+    // Unencrypted: scanning any of these would make the audit fail.
+    for region in not_enabled {
+        let fleet = fleet_in(&moto, region).await;
+        fleet
+            .cluster(&format!("graph-{region}"), "neptune", None)
+            .await;
+        fleet
+            .instance(&format!("graph-{region}-1"), &format!("graph-{region}"))
+            .await;
+        trap_region(&moto, ACCOUNT, region);
+    }
+
+    let run = neptune_cmk(&moto, &["audit", "--all-regions", "--format", "json"]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}\n{}",
+        stderr(&run),
+        stdout(&run)
+    );
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&run)).unwrap();
+    let found: BTreeSet<_> = rows.iter().map(expected_key).collect();
+    assert_eq!(found, expected, "{rows:#?}");
+    assert_eq!(rows.len(), expected.len(), "each resource once");
+    for row in &rows {
+        assert_eq!(row["compliance"], "COMPLIANT", "{row:#}");
+        let arn = row["arn"].as_str().unwrap();
+        let region = row["region"].as_str().unwrap();
+        assert!(
+            arn.starts_with(&format!("arn:aws:rds:{region}:{ACCOUNT}:")),
+            "{arn}"
+        );
+    }
+    let traps = not_enabled
+        .iter()
+        .map(|region| (ACCOUNT.to_owned(), (*region).to_owned()))
+        .collect();
+    assert_eq!(untouched_traps(&moto), traps, "no call reached them");
+    assert_eq!(moto.calls("account:ListRegions"), 1);
+}

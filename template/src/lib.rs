@@ -1,0 +1,265 @@
+//! # neptune-cmk-template
+//!
+//! The rule's verdict before deploy: reads CloudFormation templates (JSON
+//! or YAML, short-form tags included), CDK `cdk.out` templates and
+//! Terraform plans (`terraform show -json`), finds every Amazon Neptune
+//! cluster and Neptune Analytics graph, works out what its KMS key is, and
+//! lets `neptune-cmk-evaluator` decide, so the verdict and the annotation
+//! are the rule's own wherever the facts are the same.
+//!
+//! What a template cannot know is UNVERIFIED, never guessed: a literal key
+//! ARN (only DescribeKey knows who manages it; the caller may look it up
+//! and pass the answer in), an import from a stack not among the inputs, a
+//! parameter without a default, a restore that keeps its snapshot's key.
+//!
+//! ## Non-goals
+//! - No I/O: the caller walks directories, reads files, calls DescribeKey
+//!   (`--resolve`) and prints. This crate takes `(path, text)` pairs and
+//!   returns values; it reads no clock and no environment.
+//! - No deployment simulation: conditions are not evaluated, every branch
+//!   is judged and the worst reported; `Fn::FindInMap` is followed only
+//!   with literal keys.
+//! - Not a linter: only what decides the key is read; the rest of a
+//!   template may be anything.
+//!
+//! ## Layout
+//! - `node`: a positioned document tree. YAML comes from
+//!   [saphyr-parser](https://crates.io/crates/saphyr-parser)'s events (spans
+//!   and tags), JSON from a scanner over text serde_json has checked.
+//!   Short-form tags become long-form functions there.
+//! - `cfn`: CloudFormation and cdk.out: intrinsic functions, parameters,
+//!   conditions (one scenario per branch), aliases, in-template keys,
+//!   imports between the templates of one run.
+//! - `terraform`: plans: `planned_values` with child modules, values known
+//!   only after apply traced through `configuration`.
+//! - `target`: what the readers hand the judge.
+//! - `judge`: the evaluator's decision per branch, the worst one reported;
+//!   [`Verdict`], [`Cause`], [`Finding`].
+//! - `report` and `render`: [`Report`], the exit code, and the text, JSON,
+//!   SARIF 2.1.0 and JUnit formats.
+//!
+//! ## Use
+//! ```
+//! use neptune_cmk_template::{check, CheckOptions, Document, Verdict};
+//!
+//! let template = "Resources:\n  Db:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n      StorageEncrypted: true\n      KmsKeyId: alias/aws/rds\n";
+//! let report = check(&[Document::named("db.yaml", template)], &CheckOptions::default());
+//! assert_eq!(report.findings[0].verdict, Verdict::NonCompliant);
+//! assert_eq!(report.exit_code(false), 1);
+//! ```
+#![warn(missing_docs, unreachable_pub)]
+
+mod cfn;
+mod error;
+mod judge;
+mod node;
+mod render;
+mod report;
+mod target;
+mod terraform;
+
+use std::collections::BTreeSet;
+
+pub use error::Error;
+pub use judge::{Cause, CheckOptions, Deployment, Finding, KeyLookups, Unverified, Verdict};
+pub use report::{Format, Report, Skipped, EXIT_ERROR, EXIT_NON_COMPLIANT, EXIT_OK};
+
+use node::Node;
+use target::{KeyUse, Target};
+
+/// One input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Document<'a> {
+    /// The path as the caller displays it; relative paths with forward
+    /// slashes make the best SARIF.
+    pub path: &'a str,
+    /// The file's text.
+    pub text: &'a str,
+    /// Named on the command line (as opposed to found in a directory): a
+    /// named file that is not a template is an error, a found one is
+    /// skipped with a note.
+    pub named: bool,
+}
+
+impl<'a> Document<'a> {
+    /// A file the user named.
+    pub fn named(path: &'a str, text: &'a str) -> Self {
+        Self {
+            path,
+            text,
+            named: true,
+        }
+    }
+
+    /// A file found while searching a directory.
+    pub fn found(path: &'a str, text: &'a str) -> Self {
+        Self {
+            path,
+            text,
+            named: false,
+        }
+    }
+}
+
+/// The inputs, read: the resources to judge, and what was skipped or
+/// could not be read. Judging needs no more I/O, except the DescribeKey
+/// calls [`Parsed::key_references`] lists, for `--resolve`.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    targets: Vec<Target>,
+    skipped: Vec<Skipped>,
+    errors: Vec<Error>,
+}
+
+/// Reads every document. A document that cannot be read is reported, and
+/// the others are still judged.
+pub fn parse(documents: &[Document<'_>]) -> Parsed {
+    let mut parsed = Parsed::default();
+    // Outcomes keyed by input index, so the report follows input order.
+    let mut errors: Vec<(usize, Error)> = Vec::new();
+    let mut trees: Vec<(usize, Node)> = Vec::new();
+    for (index, document) in documents.iter().enumerate() {
+        match node::parse(document.path, document.text) {
+            Ok(tree) => trees.push((index, tree)),
+            Err(error) if document.named || looks_like_input(document.text) => {
+                errors.push((index, error))
+            }
+            Err(error) => parsed.skipped.push(Skipped {
+                file: document.path.to_owned(),
+                reason: format!("not YAML or JSON ({error})"),
+            }),
+        }
+    }
+    let mut templates = Vec::new();
+    let mut results: Vec<(usize, Result<Vec<Target>, Error>)> = Vec::new();
+    for (index, tree) in &trees {
+        let document = &documents[*index];
+        if cfn::is_template(tree) {
+            templates.push((
+                *index,
+                cfn::Template {
+                    path: document.path,
+                    root: tree,
+                },
+            ));
+        } else if terraform::is_plan(tree) {
+            results.push((*index, terraform::targets(document.path, tree)));
+        } else {
+            match (not_an_input(tree), document.named) {
+                ("", _) => {}
+                (what, true) => errors.push((
+                    *index,
+                    Error::NotATemplate {
+                        path: document.path.to_owned(),
+                        what: what.to_owned(),
+                    },
+                )),
+                (what, false) => parsed.skipped.push(Skipped {
+                    file: document.path.to_owned(),
+                    reason: format!("{what}, not a CloudFormation template or Terraform plan"),
+                }),
+            }
+        }
+    }
+    let indices: Vec<usize> = templates.iter().map(|(index, _)| *index).collect();
+    let stacks = cfn::Stacks::new(
+        templates
+            .into_iter()
+            .map(|(_, template)| template)
+            .collect(),
+    );
+    for (doc, index) in indices.into_iter().enumerate() {
+        results.push((index, stacks.targets(doc)));
+    }
+    results.sort_by_key(|(index, _)| *index);
+    for (index, result) in results {
+        match result {
+            Ok(mut targets) => {
+                targets.sort_by_key(|target| target.line);
+                parsed.targets.extend(targets);
+            }
+            Err(error) => errors.push((index, error)),
+        }
+    }
+    errors.sort_by_key(|(index, _)| *index);
+    parsed.errors = errors.into_iter().map(|(_, error)| error).collect();
+    parsed
+}
+
+/// Whether unreadable text still claims to be a template or plan, so its
+/// failure is an error rather than a skipped file.
+fn looks_like_input(text: &str) -> bool {
+    [
+        "AWSTemplateFormatVersion",
+        "AWS::",
+        "\"format_version\"",
+        "\"planned_values\"",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
+}
+
+/// What a document that is neither a template nor a plan is: `""` for the
+/// companions of a cdk.out (manifest, tree, assets), read silently.
+fn not_an_input(tree: &Node) -> &'static str {
+    let has = |key: &str| tree.get(key).is_some();
+    let cdk_companion = [
+        "artifacts",
+        "tree",
+        "files",
+        "dockerImages",
+        "pluginReports",
+    ];
+    let only_version = tree
+        .as_map()
+        .is_some_and(|entries| entries.len() == 1 && has("version"));
+    if terraform::is_state(tree) {
+        "a Terraform state (run terraform show -json on a saved plan instead)"
+    } else if only_version || (has("version") && cdk_companion.iter().any(|key| has(key))) {
+        ""
+    } else if tree.is_null() {
+        "empty"
+    } else {
+        "another kind of document"
+    }
+}
+
+impl Parsed {
+    /// How many resources will be judged.
+    pub fn resources(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// Every key reference only DescribeKey can judge, as the caller must
+    /// key [`CheckOptions::lookups`]: the text to pass to DescribeKey, with
+    /// pseudo parameters (`${AWS::Region}`) filled in from `deployment`.
+    /// References that still hold an unknown part are left out.
+    pub fn key_references(&self, deployment: Option<&Deployment>) -> BTreeSet<String> {
+        self.targets
+            .iter()
+            .flat_map(|target| &target.scenarios)
+            .filter_map(|scenario| match &scenario.key {
+                KeyUse::Lookup(reference) => reference.resolve(deployment),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Judges every resource.
+    pub fn judge(&self, options: &CheckOptions) -> Report {
+        Report {
+            findings: self
+                .targets
+                .iter()
+                .map(|target| judge::judge(target, options))
+                .collect(),
+            skipped: self.skipped.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+/// Reads and judges in one step.
+pub fn check(documents: &[Document<'_>], options: &CheckOptions) -> Report {
+    parse(documents).judge(options)
+}

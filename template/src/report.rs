@@ -1,0 +1,120 @@
+//! The outcome of a check: findings, files skipped, files that could not
+//! be read; the exit code they imply; the four output formats.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::render;
+use crate::{Error, Finding, Verdict};
+
+/// A file that was read but holds nothing to judge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file, as the caller displays it.
+    pub file: String,
+    /// Why, e.g. `not a CloudFormation template or Terraform plan`.
+    pub reason: String,
+}
+
+/// Everything one run found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// One per Neptune resource, in input order, then by line.
+    pub findings: Vec<Finding>,
+    /// Files with nothing to judge.
+    pub skipped: Vec<Skipped>,
+    /// Files that could not be read as what they claim to be.
+    pub errors: Vec<Error>,
+}
+
+/// Nothing NON_COMPLIANT (and, with `--strict`, nothing UNVERIFIED).
+pub const EXIT_OK: u8 = 0;
+/// Something NON_COMPLIANT (or UNVERIFIED with `--strict`).
+pub const EXIT_NON_COMPLIANT: u8 = 1;
+/// A file could not be parsed (or the command line was wrong: the CLI's).
+pub const EXIT_ERROR: u8 = 2;
+
+impl Report {
+    /// The process exit code. A file that could not be read outranks a
+    /// finding: the verdict is then incomplete, whatever the rest says.
+    pub fn exit_code(&self, strict: bool) -> u8 {
+        if !self.errors.is_empty() {
+            return EXIT_ERROR;
+        }
+        let fails = |finding: &Finding| match finding.verdict {
+            Verdict::NonCompliant => true,
+            Verdict::Unverified => strict,
+            Verdict::Compliant => false,
+        };
+        if self.findings.iter().any(fails) {
+            EXIT_NON_COMPLIANT
+        } else {
+            EXIT_OK
+        }
+    }
+
+    /// How many findings have `verdict`.
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.findings
+            .iter()
+            .filter(|finding| finding.verdict == verdict)
+            .count()
+    }
+
+    /// The report in `format`. `strict` decides whether UNVERIFIED is a
+    /// JUnit failure (else it is skipped); the other formats do not
+    /// depend on it.
+    pub fn render(&self, format: Format, strict: bool) -> String {
+        match format {
+            Format::Text => render::text(self),
+            Format::Json => render::json(self),
+            Format::Sarif => render::sarif(self),
+            Format::Junit => render::junit(self, strict),
+        }
+    }
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// One line per finding: `file:line: VERDICT resource: annotation`.
+    Text,
+    /// A JSON array of findings.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML, one test case per resource.
+    Junit,
+}
+
+impl Format {
+    /// Every format, in the order `--format` lists them.
+    pub const ALL: [Self; 4] = [Self::Text, Self::Json, Self::Sarif, Self::Junit];
+
+    /// The `--format` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Json => "json",
+            Self::Sarif => "sarif",
+            Self::Junit => "junit",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|format| format.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| format!("unknown format {text:?}; expected text, json, sarif or junit"))
+    }
+}

@@ -1,0 +1,44 @@
+"""The patched moto behind tests/moto/launcher.py (the entry point; README.md documents it).
+
+Modules: ``state`` (shared state and helpers), ``config``, ``kms``, ``account``, ``rds``
+and ``neptune`` (the patches, each checked against unpatched moto 5.1.22), ``records``
+(status transitions and field overrides of RDS records), ``middleware`` (counting,
+latency, faults) and ``control`` (the /_neptune_cmk/ API).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from . import account, config, kms, neptune, rds, records
+
+PATCHES: list[Callable[[], None]] = [
+    config.patch_config_put_evaluations,
+    config.patch_config_get_compliance_details_by_config_rule,
+    config.patch_config_get_resource_config_history,
+    config.patch_config_aggregate_compliance,
+    config.patch_config_rules,
+    kms.patch_kms_aws_managed_keys,
+    account.patch_account_list_regions,
+    rds.patch_rds_unique_dbi_resource_id,
+    rds.patch_rds_kms_key_id,
+    rds.patch_rds_paging,
+    rds.patch_rds_snapshot_quota,
+    neptune.patch_neptune_create_cluster,
+    neptune.patch_serverless_instances,
+    neptune.patch_neptune_restore_from_snapshot,
+    neptune.patch_neptune_point_in_time_restore,
+    neptune.patch_copy_cluster_snapshot,
+    records.patch_rds_transitions,
+]
+_patched = False
+
+
+def apply_patches() -> None:
+    """Apply every patch once (idempotent)."""
+    global _patched
+    if _patched:
+        return
+    for patch in PATCHES:
+        patch()
+    _patched = True

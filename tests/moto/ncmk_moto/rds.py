@@ -1,0 +1,168 @@
+"""RDS/Neptune patches for what the rule reads: DbiResourceId, KmsKeyId, real paging."""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import string
+from typing import Any, Optional
+
+from . import records
+from .kms import aws_managed_key_arn
+from .state import STATE, decode_token, encode_token
+
+_RESOURCE_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def patch_rds_unique_dbi_resource_id() -> None:
+    """RDS/Neptune: give every DB instance its own DbiResourceId.
+
+    moto 5.1 hard-codes ``db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U`` for every instance, so anything
+    keyed by resource id (Config's resourceId for AWS::RDS::DBInstance) collides. AWS
+    issues ``db-`` + 26 upper-case alphanumerics, unique per region.
+    """
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.__init__
+
+    @functools.wraps(original)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        with STATE.lock:
+            while True:
+                rid = "db-" + "".join(secrets.choice(_RESOURCE_ID_ALPHABET) for _ in range(26))
+                if rid not in STATE.dbi_resource_ids:
+                    STATE.dbi_resource_ids.add(rid)
+                    break
+        self.dbi_resource_id = rid
+
+    DBInstance.__init__ = __init__  # type: ignore[method-assign]
+
+
+def _resolve_key_arn(backend: Any, key_id: str) -> str:
+    """Full key ARN for a key id / alias / ARN of this account+region; unknown keys stay as given."""
+    try:
+        return str(backend._validate_kms_key(key_id))
+    except Exception:  # noqa: BLE001 - foreign or unknown key: AWS would check grants we don't model
+        return key_id
+
+
+def patch_rds_kms_key_id() -> None:
+    """RDS/Neptune: report KmsKeyId the way AWS does.
+
+    moto 5.1 reports ``KmsKeyId: "default_kms_key_id"`` for an unencrypted cluster and for an
+    encrypted one created without KmsKeyId. AWS: an unencrypted cluster has no KmsKeyId at
+    all; an encrypted one created without a key uses the account's AWS managed key
+    ``alias/aws/rds`` (created on first use, as KMS does) and reports that key's ARN; a key
+    given as id or alias is reported as its ARN. Instances in a cluster already follow
+    their cluster; standalone instances and snapshots taken afterwards inherit the fix.
+    """
+    from moto.rds.models import DBCluster, DBInstance, DBInstanceClustered
+
+    original_cluster_init = DBCluster.__init__
+
+    @functools.wraps(original_cluster_init)
+    def cluster_init(self: Any, backend: Any, *args: Any, **kwargs: Any) -> None:
+        original_cluster_init(self, backend, *args, **kwargs)
+        requested = kwargs.get("kms_key_id")
+        if requested and requested != "default_kms_key_id":
+            self.kms_key_id = _resolve_key_arn(backend, requested)
+        elif self.storage_encrypted:
+            self.kms_key_id = aws_managed_key_arn(backend.account_id, backend.region_name)
+        else:
+            self.kms_key_id = None
+
+    DBCluster.__init__ = cluster_init  # type: ignore[method-assign]
+
+    original_instance_init = DBInstance.__init__
+
+    @functools.wraps(original_instance_init)
+    def instance_init(self: Any, backend: Any, *args: Any, **kwargs: Any) -> None:
+        original_instance_init(self, backend, *args, **kwargs)
+        if isinstance(self, DBInstanceClustered):
+            return  # encryption is managed by the cluster (and read through it)
+        current = getattr(self, "_kms_key_id", None)
+        if current == "default_kms_key_id":
+            self._kms_key_id = aws_managed_key_arn(backend.account_id, backend.region_name)
+        elif current:
+            self._kms_key_id = _resolve_key_arn(backend, current)
+
+    DBInstance.__init__ = instance_init  # type: ignore[method-assign]
+
+
+def _rds_page(op: str, params: Any, items: list[Any]) -> tuple[list[Any], Optional[str]]:
+    """Real RDS paging: MaxRecords default 100, valid 20..100, opaque Marker."""
+    from moto.rds.exceptions import InvalidParameterValue
+
+    raw = params.get("MaxRecords")
+    max_records = 100
+    if raw not in (None, ""):
+        try:
+            max_records = int(raw)
+        except (TypeError, ValueError):
+            raise InvalidParameterValue(f"Invalid value {raw} for MaxRecords. Must be between 20 and 100")
+        if not 20 <= max_records <= 100:
+            raise InvalidParameterValue(f"Invalid value {max_records} for MaxRecords. Must be between 20 and 100")
+    start = 0
+    marker = params.get("Marker")
+    if marker:
+        decoded = decode_token(op, marker)
+        if decoded is None:
+            raise InvalidParameterValue("The parameter Marker is not a valid marker.")
+        start = decoded
+    page = items[start : start + max_records]
+    next_marker = encode_token(op, start + max_records) if start + max_records < len(items) else None
+    return page, next_marker
+
+
+def patch_rds_paging() -> None:
+    """RDS/Neptune: honour MaxRecords/Marker on DescribeDBClusters, DescribeDBInstances,
+    DescribeDBClusterSnapshots.
+
+    moto 5.1 returns everything in one page for clusters and cluster snapshots, ignoring
+    MaxRecords (even out-of-range values) and Marker; its generic pager on
+    DescribeDBInstances is not AWS's. AWS: MaxRecords default 100, 20..100 else
+    InvalidParameterValue; Marker is opaque. Filters (engine, db-cluster-id, ...) still
+    go through moto and are applied before paging.
+    """
+    from moto.core.responses import ActionResult
+    from moto.rds.responses import RDSResponse
+
+    def wrap(method_name: str, op: str, result_key: str) -> None:
+        original = getattr(RDSResponse, method_name)
+
+        @functools.wraps(original)
+        def paged(self: Any) -> Any:
+            _rds_page(op, self.params, [])  # validate MaxRecords/Marker before any lookup
+            result = original(self)
+            items = list(result.result[result_key])  # PaginatedResult too: .result is unpaged
+            page, marker = _rds_page(op, self.params, items)
+            records.described(page)
+            body: dict[str, Any] = {result_key: page}
+            if marker:
+                body["Marker"] = marker
+            return ActionResult(body)
+
+        setattr(RDSResponse, method_name, paged)
+
+    wrap("describe_db_clusters", "DescribeDBClusters", "DBClusters")
+    wrap("describe_db_instances", "DescribeDBInstances", "DBInstances")
+    wrap("describe_db_cluster_snapshots", "DescribeDBClusterSnapshots", "DBClusterSnapshots")
+
+
+SNAPSHOT_LIMIT_ENV = "MOTO_RDS_SNAPSHOT_LIMIT"
+
+
+def patch_rds_snapshot_quota() -> None:
+    """RDS/Neptune: do not run into moto's snapshot quota with large fleets.
+
+    moto 5.1 counts *automated* snapshots against its manual-snapshot limit (1000 by
+    default): every cluster gets an automated cluster snapshot and every DB instance,
+    clustered ones included, an automated DB snapshot. After 1000 clusters
+    CreateDBClusterSnapshot / CopyDBClusterSnapshot, and after 1000 instances
+    CreateDBInstance, fail with SnapshotQuotaExceeded. AWS's quota counts manual snapshots
+    only. The launcher raises moto's limit to 1,000,000 (unless the environment already
+    sets MOTO_RDS_SNAPSHOT_LIMIT), so snapshot quotas are effectively not modelled.
+    """
+    os.environ.setdefault(SNAPSHOT_LIMIT_ENV, "1000000")
