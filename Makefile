@@ -94,7 +94,7 @@ dist: package cli-release $(CDK_DIR)/node_modules/.package-lock.json
 bench: package venv
 	$(CARGO) bench -p neptune-cmk-evaluator --bench evaluate
 	$(VENV)/bin/python tools/bench.py --bootstrap $(BOOTSTRAP) --criterion $(TARGET_DIR)/criterion
-	$(CARGO) build --release --locked -p neptune-cmk && $(VENV)/bin/python tools/bench_org.py --cli $(CLI)
+	$(MAKE) cli-release && $(VENV)/bin/python tools/bench_org.py --cli $(CLI)
 
 # Coverage-guided fuzzing of parsing and evaluation (nightly + cargo-fuzz),
 # bounded by FUZZ_SECONDS. New inputs go to fuzz/work-corpus (ignored); the
@@ -110,9 +110,9 @@ fuzz:
 # The HTML report as a person sees it: an organization audit against moto,
 # opened offline in Debian's headless Chromium (tests/browser/; screenshot
 # in $(TARGET_DIR)/browser/). A missing Chromium fails it, never skips it.
-browser-test: venv tests/browser/node_modules/.package-lock.json
-	$(CARGO) build --locked -p neptune-cmk
-	cd tests/browser && NEPTUNE_CMK_BIN=$(TARGET_DIR)/debug/neptune-cmk NEPTUNE_CMK_PYTHON=$(VENV)/bin/python \
+# It drives the release CLI that dist/ ships: one build for both.
+browser-test: venv cli-release tests/browser/node_modules/.package-lock.json
+	cd tests/browser && NEPTUNE_CMK_BIN=$(CLI) NEPTUNE_CMK_PYTHON=$(VENV)/bin/python \
 	  BROWSER_ARTIFACTS=$(TARGET_DIR)/browser node --test report.test.mjs
 
 tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json

@@ -279,7 +279,6 @@ def sweep(bootstrap: str, moto: Moto, clusters: int, keys: int, latency_ms: int 
 def previous_results(moto: Moto, created: list[dict[str, Any]]) -> int:
     """Registers a COMPLIANT result from yesterday for every cluster, instance and snapshot."""
     yesterday = time.time() - 86_400
-    snapshots = boto3_client(moto, "rds").describe_db_cluster_snapshots(MaxRecords=100)
     results = [{"resourceType": "AWS::RDS::DBCluster", "resourceId": c["DbClusterResourceId"],
                 "complianceType": "COMPLIANT", "resultRecordedTime": yesterday}
                for batch in created for c in batch["clusters"]]
@@ -287,7 +286,6 @@ def previous_results(moto: Moto, created: list[dict[str, Any]]) -> int:
                  "complianceType": "COMPLIANT", "resultRecordedTime": yesterday}
                 for batch in created for i in batch["instances"]]
     # moto names each cluster's automated snapshot rds:<cluster>-<minute>: read them back.
-    del snapshots
     rds = boto3_client(moto, "rds")
     for page in rds.get_paginator("describe_db_cluster_snapshots").paginate(PaginationConfig={"PageSize": 100}):
         results += [{"resourceType": "AWS::RDS::DBClusterSnapshot", "resourceId": s["DBClusterSnapshotIdentifier"],

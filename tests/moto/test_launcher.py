@@ -368,6 +368,28 @@ def test_unique_dbi_resource_ids(endpoint: str) -> None:
     assert all(re.fullmatch(r"db-[A-Z0-9]{26}", i) for i in ids)
 
 
+def test_cluster_members_follow_instance_creation_and_deletion(endpoint: str) -> None:
+    neptune = client(endpoint, "neptune")
+
+    def members(cluster: str) -> list[tuple[str, bool]]:
+        [found] = neptune.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"]
+        return sorted((m["DBInstanceIdentifier"], m["IsClusterWriter"]) for m in found["DBClusterMembers"])
+
+    for cluster in ("m1", "m2"):
+        neptune.create_db_cluster(DBClusterIdentifier=cluster, Engine="neptune")
+    assert members("m1") == []
+    for name, cluster in (("w", "m1"), ("r", "m1"), ("other", "m2")):
+        neptune.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.r5.large", Engine="neptune",
+                                   DBClusterIdentifier=cluster)
+    assert members("m1") == [("r", False), ("w", True)]
+    assert members("m2") == [("other", True)]
+    neptune.delete_db_instance(DBInstanceIdentifier="r", SkipFinalSnapshot=True)
+    assert members("m1") == [("w", True)]
+    neptune.create_db_instance(DBInstanceIdentifier="r2", DBInstanceClass="db.r5.large", Engine="neptune",
+                               DBClusterIdentifier="m1")
+    assert members("m1") == [("r2", False), ("w", True)]
+
+
 def test_kms_key_id_like_aws(endpoint: str) -> None:
     neptune, kms = client(endpoint, "neptune"), client(endpoint, "kms")
     cmk = kms.create_key()["KeyMetadata"]

@@ -23,6 +23,7 @@ PATCHES: list[Callable[[], None]] = [
     rds.patch_rds_unique_dbi_resource_id,
     rds.patch_rds_kms_key_id,
     rds.patch_rds_paging,
+    rds.patch_rds_cluster_members_index,
     rds.patch_rds_snapshot_quota,
     neptune.patch_neptune_create_cluster,
     neptune.patch_serverless_instances,

@@ -151,6 +151,63 @@ def patch_rds_paging() -> None:
     wrap("describe_db_cluster_snapshots", "DescribeDBClusterSnapshots", "DBClusterSnapshots")
 
 
+def patch_rds_cluster_members_index() -> None:
+    """RDS/Neptune: find a cluster's member instances through an index, not a scan.
+
+    moto 5.1 answers ``DBCluster._members`` by scanning every DB instance of the region,
+    and serializing one cluster asks for it several times (members, writer, Multi-AZ): a
+    DescribeDBClusters page costs O(page × instances), so a 10,000-cluster sweep spent
+    minutes of server time there. Not an AWS behaviour, only moto's cost; the answer is
+    unchanged. The index is rebuilt whenever the region's instance collection changes
+    (its ``__setitem__`` and ``__delitem__`` count a version; ``pop``, ``update`` and
+    ``clear`` go through them) and is keyed by each instance's ``db_cluster_identifier``,
+    which moto sets once at creation.
+    """
+    from moto.rds.models import DBCluster, DBInstanceClustered, RDSBackend
+    from moto.utilities.utils import CaseInsensitiveDict
+
+    class VersionedInstances(CaseInsensitiveDict):  # type: ignore[type-arg]
+        version = 0
+
+        def __setitem__(self, key: str, value: Any) -> None:
+            super().__setitem__(key, value)
+            self.version += 1
+
+        def __delitem__(self, key: str) -> None:
+            super().__delitem__(key)
+            self.version += 1
+
+    original_init = RDSBackend.__init__
+
+    @functools.wraps(original_init)
+    def backend_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        if type(self.databases) is not CaseInsensitiveDict:
+            raise RuntimeError(f"moto changed RDSBackend.databases ({type(self.databases)}): re-check this patch")
+        # The same object (moto's resource map holds it), with a counting class.
+        self.databases.__class__ = VersionedInstances
+
+    RDSBackend.__init__ = backend_init  # type: ignore[method-assign]
+
+    def members_by_cluster(backend: Any) -> dict[Any, list[Any]]:
+        databases = backend.databases
+        with STATE.lock:
+            cached = getattr(backend, "_ncmk_members", None)
+            if cached is not None and cached[0] == databases.version:
+                return cached[1]
+            index: dict[Any, list[Any]] = {}
+            for instance in list(databases.values()):
+                if isinstance(instance, DBInstanceClustered):
+                    index.setdefault(instance.db_cluster_identifier, []).append(instance)
+            backend._ncmk_members = (databases.version, index)
+            return index
+
+    def _members(self: Any) -> list[Any]:
+        return list(members_by_cluster(self.backend).get(self.resource_id, []))
+
+    DBCluster._members = property(_members)  # type: ignore[assignment]
+
+
 SNAPSHOT_LIMIT_ENV = "MOTO_RDS_SNAPSHOT_LIMIT"
 
 
