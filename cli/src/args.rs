@@ -387,12 +387,10 @@ pub enum Status {
 
 impl Status {
     /// `NonCompliant` when any verdict is NON_COMPLIANT.
-    pub fn of<'a>(
-        verdicts: impl IntoIterator<Item = &'a neptune_cmk_evaluator::Compliance>,
-    ) -> Self {
+    pub fn of(verdicts: impl IntoIterator<Item = neptune_cmk_evaluator::Compliance>) -> Self {
         if verdicts
             .into_iter()
-            .any(|verdict| *verdict == neptune_cmk_evaluator::Compliance::NonCompliant)
+            .any(|verdict| verdict == neptune_cmk_evaluator::Compliance::NonCompliant)
         {
             Self::NonCompliant
         } else {

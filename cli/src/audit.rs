@@ -8,9 +8,7 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use indicatif::{ProgressBar, ProgressStyle};
-use neptune_cmk_evaluator::{
-    partition_of, KeyLookup, KeyManager, RuleParameters, Scope, Timestamp,
-};
+use neptune_cmk_evaluator::{partition_of, KeyLookup, RuleParameters, Scope, Timestamp};
 use neptune_cmk_rule::facts::Judgement;
 use neptune_cmk_rule::sweep::{self, JudgementSink, SweepContext, Unjudged};
 use neptune_cmk_rule::{Clients, Deadline};
@@ -38,15 +36,13 @@ impl JudgementSink for Collect<'_> {
     ) -> Result<(), neptune_cmk_rule::Error> {
         let (key_manager, key_state) = match &judgement.key {
             Some(KeyLookup::Found(facts)) => (
-                Some(match facts.key_manager {
-                    KeyManager::Aws => "AWS".to_owned(),
-                    KeyManager::Customer => "CUSTOMER".to_owned(),
-                }),
+                Some(facts.key_manager.as_str().to_owned()),
                 Some(facts.key_state.as_str().to_owned()),
             ),
+            // Otherwise the lookup's own name says what is known.
             Some(KeyLookup::NotFound) => (None, Some("NotFound".to_owned())),
-            // AccessDenied and the like: the lookup's own name says it.
-            Some(other) => (None, Some(format!("{other:?}"))),
+            Some(KeyLookup::AccessDenied) => (None, Some("AccessDenied".to_owned())),
+            Some(KeyLookup::KeyPolicyDenied) => (None, Some("KeyPolicyDenied".to_owned())),
             None => (None, None),
         };
         let evaluation = judgement.evaluation;
@@ -69,7 +65,7 @@ impl JudgementSink for Collect<'_> {
             key_arn: judgement.key_arn,
             key_manager,
             key_state,
-            verdict: Verdict::Judged(evaluation.compliance),
+            verdict: Verdict::Judged(evaluation.reason.compliance()),
             reason: Some(evaluation.reason),
             annotation: evaluation.annotation.as_str().to_owned(),
         });

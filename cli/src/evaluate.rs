@@ -4,6 +4,7 @@
 //! writer, recorded so the evaluations can still be printed.
 
 use aws_lambda_events::event::config::ConfigEvent;
+use neptune_cmk_evaluator::Evaluation;
 use neptune_cmk_rule::sink::{Collector, Recording};
 use neptune_cmk_rule::writer::{EvaluationWriter, RetryPolicy};
 use neptune_cmk_rule::{Deadline, Rule};
@@ -49,7 +50,5 @@ pub async fn run(args: &EvaluateArgs) -> Result<Status, Error> {
         collector.into_evaluations()
     };
     println!("{}", output::evaluations_json(&evaluations));
-    Ok(Status::of(
-        evaluations.iter().map(|evaluation| &evaluation.compliance),
-    ))
+    Ok(Status::of(evaluations.iter().map(Evaluation::compliance)))
 }

@@ -201,7 +201,7 @@ impl Report {
         }
         Ok(Status::of(self.rows.iter().filter_map(
             |row| match &row.verdict {
-                Verdict::Judged(compliance) => Some(compliance),
+                Verdict::Judged(compliance) => Some(*compliance),
                 Verdict::Error => None,
             },
         )))
@@ -389,7 +389,7 @@ pub fn evaluations_json(evaluations: &[Evaluation]) -> String {
             json!({
                 "ComplianceResourceType": evaluation.resource_type,
                 "ComplianceResourceId": evaluation.resource_id,
-                "ComplianceType": evaluation.compliance.as_str(),
+                "ComplianceType": evaluation.compliance().as_str(),
                 "Annotation": evaluation.annotation.as_str(),
                 "OrderingTimestamp": evaluation.ordering_timestamp.to_string(),
             })

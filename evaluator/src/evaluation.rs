@@ -85,29 +85,6 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// Every reason, in declaration order.
-    pub const ALL: [Self; 19] = [
-        Self::CustomerManagedKey,
-        Self::CrossAccountKey,
-        Self::KeyPolicyDeniesDescribe,
-        Self::Unencrypted,
-        Self::AwsManagedKey,
-        Self::AwsOwnedKey,
-        Self::KeyNotEnabled,
-        Self::BelowDesiredLevel,
-        Self::KeyNotAllowed,
-        Self::KeyNotFound,
-        Self::LevelNotVerifiable,
-        Self::ClusterNotFound,
-        Self::UnsupportedType,
-        Self::NotNeptune,
-        Self::OutOfScope,
-        Self::Deleted,
-        Self::NotRecorded,
-        Self::Stale,
-        Self::KeyItem,
-    ];
-
     /// The verdict this reason implies.
     pub fn compliance(self) -> Compliance {
         match self {
@@ -243,9 +220,7 @@ pub struct Evaluation {
     pub resource_type: String,
     /// Config's resource id (never the DB identifier).
     pub resource_id: String,
-    /// The verdict; always `reason.compliance()`.
-    pub compliance: Compliance,
-    /// Why.
+    /// Why; the verdict follows from it ([`Evaluation::compliance`]).
     pub reason: Reason,
     /// Why, in at most 256 bytes.
     pub annotation: Annotation,
@@ -265,11 +240,15 @@ impl Evaluation {
         Self {
             resource_type: resource_type.into(),
             resource_id: resource_id.into(),
-            compliance: reason.compliance(),
             reason,
             annotation: Annotation::new(annotation),
             ordering_timestamp,
         }
+    }
+
+    /// The verdict, as `reason` decides it.
+    pub fn compliance(&self) -> Compliance {
+        self.reason.compliance()
     }
 }
 
@@ -280,7 +259,7 @@ impl fmt::Display for Evaluation {
             "{} {} {} @ {}: {}",
             self.resource_type,
             self.resource_id,
-            self.compliance,
+            self.compliance(),
             self.ordering_timestamp,
             self.annotation
         )

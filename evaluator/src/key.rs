@@ -16,6 +16,25 @@ pub enum KeyManager {
     Customer,
 }
 
+impl KeyManager {
+    /// Maps KMS's spelling (`AWS`, `CUSTOMER`); `None` for anything else.
+    pub fn from_kms(text: &str) -> Option<Self> {
+        match text {
+            "AWS" => Some(Self::Aws),
+            "CUSTOMER" => Some(Self::Customer),
+            _ => None,
+        }
+    }
+
+    /// KMS's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Aws => "AWS",
+            Self::Customer => "CUSTOMER",
+        }
+    }
+}
+
 /// `KeyMetadata.KeyState`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum KeyState {

@@ -161,22 +161,15 @@ struct RawKeyConfiguration {
 
 impl RawKeyConfiguration {
     fn facts(&self, key_arn: &str, field: &dyn Fn(&str) -> String) -> Result<KeyFacts, Error> {
-        let key_manager = match json::req_str(
+        let key_manager = json::req_str(
             &self.key_manager,
             &field("keyManager"),
             "a KMS key item says who manages the key (AWS or CUSTOMER)",
-        )? {
-            "AWS" => KeyManager::Aws,
-            "CUSTOMER" => KeyManager::Customer,
-            // Guessing either way could give a wrong verdict.
-            other => {
-                return Err(Error::invalid(
-                    field("keyManager"),
-                    other,
-                    "expected AWS or CUSTOMER",
-                ))
-            }
-        };
+        )?;
+        // Guessing either way could give a wrong verdict.
+        let key_manager = KeyManager::from_kms(key_manager).ok_or_else(|| {
+            Error::invalid(field("keyManager"), key_manager, "expected AWS or CUSTOMER")
+        })?;
         let key_state = json::req_str(
             &self.key_state,
             &field("keyState"),

@@ -225,27 +225,12 @@ pub struct PendingKey {
 /// the kind when the item needs a closer look. Oversized notifications use
 /// this to skip fetching items that cannot matter.
 pub fn screen(header: &ItemHeader, event_left_scope: bool) -> Result<ResourceKind, Evaluation> {
-    let not_applicable = |reason: Reason, text: String| {
-        Evaluation::new(
-            header.resource_type.clone(),
-            header.resource_id.clone(),
-            reason,
-            text,
-            header.capture_time,
-        )
-    };
     let Some(kind) = ResourceKind::from_config_type(&header.resource_type) else {
-        return Err(not_applicable(
-            Reason::UnsupportedType,
-            format!(
-            "{} is not evaluated by this rule; it evaluates Neptune DB clusters, instances and \
-             cluster snapshots",
-            header.resource_type
-        ),
-        ));
+        return Err(unsupported_type(header));
     };
     if event_left_scope {
-        return Err(not_applicable(
+        return Err(header_evaluation(
+            header,
             Reason::OutOfScope,
             "the resource left the rule's scope (eventLeftScope)".to_owned(),
         ));
@@ -258,12 +243,36 @@ pub fn screen(header: &ItemHeader, event_left_scope: bool) -> Result<ResourceKin
             ),
             _ => (Reason::Deleted, "the resource was deleted"),
         };
-        return Err(not_applicable(
+        return Err(header_evaluation(
+            header,
             reason,
             format!("{why} ({})", header.status.as_str()),
         ));
     }
     Ok(kind)
+}
+
+/// An evaluation of the item itself, from its header.
+fn header_evaluation(header: &ItemHeader, reason: Reason, text: impl Into<String>) -> Evaluation {
+    Evaluation::new(
+        header.resource_type.clone(),
+        header.resource_id.clone(),
+        reason,
+        text,
+        header.capture_time,
+    )
+}
+
+fn unsupported_type(header: &ItemHeader) -> Evaluation {
+    header_evaluation(
+        header,
+        Reason::UnsupportedType,
+        format!(
+            "{} is not evaluated by this rule; it evaluates Neptune DB clusters, instances and \
+             cluster snapshots",
+            header.resource_type
+        ),
+    )
 }
 
 /// Starts the decision for one configuration item.
@@ -287,12 +296,10 @@ pub fn assess(item: &ConfigurationItem, event_left_scope: bool) -> Result<Assess
         "RDS, Aurora, DocumentDB and Neptune items all name their engine",
     )?;
     if !engine.eq_ignore_ascii_case("neptune") {
-        return Ok(Assessment::Decided(Evaluation::new(
-            header.resource_type.clone(),
-            header.resource_id.clone(),
+        return Ok(Assessment::Decided(header_evaluation(
+            header,
             Reason::NotNeptune,
             format!("engine {engine} is not Neptune; this rule evaluates only engine neptune"),
-            header.capture_time,
         )));
     }
     let identifier_field = match kind {
@@ -302,16 +309,9 @@ pub fn assess(item: &ConfigurationItem, event_left_scope: bool) -> Result<Assess
             &configuration.snapshot_identifier,
             "dbclusterSnapshotIdentifier",
         ),
-        // `screen` yields only the kinds in ResourceKind::ALL.
-        ResourceKind::Graph => {
-            return Ok(Assessment::Decided(Evaluation::new(
-                header.resource_type.clone(),
-                header.resource_id.clone(),
-                Reason::UnsupportedType,
-                "Neptune Analytics graphs are judged from templates, not from Config items",
-                header.capture_time,
-            )))
-        }
+        // `screen` yields only the kinds in ResourceKind::ALL: a graph is
+        // judged from templates, never from a Config item.
+        ResourceKind::Graph => return Ok(Assessment::Decided(unsupported_type(header))),
     };
     let identifier = opt_str(identifier_field.0, &field(identifier_field.1))?
         .or(header.resource_name.as_deref())
@@ -459,49 +459,45 @@ impl PendingKey {
                     account_id: subject.account_id.clone(),
                 })
             }
-            KeyLookup::KeyPolicyDenied if self.key.account_id() == subject.account_id => {
+            KeyLookup::AccessDenied | KeyLookup::KeyPolicyDenied => {
+                let owner = self.key.account_id();
+                // Past the arm above, only a key policy denial is same-account.
+                let same_account = owner == subject.account_id;
+                let level = parameters.desired_level.as_str();
                 if !parameters.allows_key(key) {
                     verdict(
                         Reason::KeyNotAllowed,
                         format!("{via}encrypted with key {key}, which is not in allowedKmsKeyArns"),
                     )
                 } else if parameters.desired_level == EncryptionLevel::CustomerManaged {
-                    verdict(
-                        Reason::KeyPolicyDeniesDescribe,
-                        format!(
-                            "{via}encrypted with key {key}: customer managed, as AWS managed keys \
-                             are always describable in their account (state not verified: the key \
-                             policy denies DescribeKey)"
-                        ),
-                    )
-                } else {
+                    if same_account {
+                        verdict(
+                            Reason::KeyPolicyDeniesDescribe,
+                            format!(
+                                "{via}encrypted with key {key}: customer managed, as AWS managed \
+                                 keys are always describable in their account (state not \
+                                 verified: the key policy denies DescribeKey)"
+                            ),
+                        )
+                    } else {
+                        // An AWS managed key never works across accounts, so a
+                        // key owned by another account is customer managed.
+                        verdict(
+                            Reason::CrossAccountKey,
+                            format!(
+                                "{via}encrypted with key {key} of account {owner}: customer \
+                                 managed, as AWS managed keys cannot be used across accounts \
+                                 (key state not verified: DescribeKey denied)"
+                            ),
+                        )
+                    }
+                } else if same_account {
                     verdict(
                         Reason::LevelNotVerifiable,
                         format!(
                             "{via}encrypted with customer managed key {key}; cannot verify \
-                             desiredEncryptionLevel {}: its key policy denies DescribeKey, allow \
-                             this rule's role kms:DescribeKey",
-                            parameters.desired_level.as_str()
-                        ),
-                    )
-                }
-            }
-            KeyLookup::AccessDenied | KeyLookup::KeyPolicyDenied => {
-                let owner = self.key.account_id();
-                if !parameters.allows_key(key) {
-                    verdict(
-                        Reason::KeyNotAllowed,
-                        format!("{via}encrypted with key {key}, which is not in allowedKmsKeyArns"),
-                    )
-                } else if parameters.desired_level == EncryptionLevel::CustomerManaged {
-                    // An AWS managed key never works across accounts, so a key
-                    // owned by another account is customer managed.
-                    verdict(
-                        Reason::CrossAccountKey,
-                        format!(
-                            "{via}encrypted with key {key} of account {owner}: customer managed, \
-                             as AWS managed keys cannot be used across accounts (key state not \
-                             verified: DescribeKey denied)"
+                             desiredEncryptionLevel {level}: its key policy denies DescribeKey, \
+                             allow this rule's role kms:DescribeKey"
                         ),
                     )
                 } else {
@@ -509,9 +505,8 @@ impl PendingKey {
                         Reason::LevelNotVerifiable,
                         format!(
                             "{via}encrypted with key {key} of account {owner}; cannot verify \
-                             desiredEncryptionLevel {}: DescribeKey denied, allow this rule's role \
-                             kms:DescribeKey in the key policy",
-                            parameters.desired_level.as_str()
+                             desiredEncryptionLevel {level}: DescribeKey denied, allow this \
+                             rule's role kms:DescribeKey in the key policy"
                         ),
                     )
                 }

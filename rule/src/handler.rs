@@ -213,7 +213,7 @@ struct Run<S> {
 
 impl<S: EvaluationSink> Run<S> {
     async fn record(&mut self, evaluation: Evaluation) -> Result<(), Error> {
-        match evaluation.compliance {
+        match evaluation.compliance() {
             Compliance::Compliant => self.outcome.compliant += 1,
             Compliance::NonCompliant => self.outcome.non_compliant += 1,
             Compliance::NotApplicable => self.outcome.not_applicable += 1,

@@ -268,7 +268,7 @@ impl EvaluationSink for EvaluationWriter {
         info!(
             resource_type = %evaluation.resource_type,
             resource_id = %evaluation.resource_id,
-            compliance = %evaluation.compliance,
+            compliance = %evaluation.compliance(),
             "evaluation"
         );
         self.pending.push(evaluation);
@@ -307,7 +307,7 @@ impl EvaluationSink for EvaluationWriter {
 }
 
 fn to_sdk(evaluation: &Evaluation) -> SdkEvaluation {
-    let compliance_type = match evaluation.compliance {
+    let compliance_type = match evaluation.compliance() {
         Compliance::Compliant => ComplianceType::Compliant,
         Compliance::NonCompliant => ComplianceType::NonCompliant,
         Compliance::NotApplicable => ComplianceType::NotApplicable,

@@ -15,8 +15,7 @@ use neptune_cmk_evaluator::{KeyOrigin, KeyState, ResourceKind};
 
 use crate::node::{Node, Value};
 use crate::target::{
-    alias_name, branch_label, is_aws_managed_alias, KeyUse, KnownKey, RefPart, Reference, Scenario,
-    Target,
+    alias_name, branch_label, KeyUse, KnownKey, RefPart, Reference, Scenario, Target,
 };
 use crate::Error;
 
@@ -503,17 +502,12 @@ impl<'a> Stacks<'a> {
 
     fn text_key(&self, ctx: Ctx<'_>, text: Text, field: &str, line: usize) -> Resolved<KeyUse> {
         let display = text.display();
-        if is_aws_managed_alias(&display) {
-            let origin = text
-                .origin
-                .map(|origin| format!(", {origin}"))
-                .unwrap_or_default();
-            return Ok(KeyUse::Known(KnownKey::aws_managed(format!(
-                "{display}{origin}"
-            ))));
-        }
-        if display == "AWS_OWNED_KEY" {
-            return Ok(KeyUse::AwsOwned);
+        let well_known = KeyUse::well_known(&display, || match &text.origin {
+            Some(origin) => format!("{display}, {origin}"),
+            None => display.clone(),
+        });
+        if let Some(key) = well_known {
+            return Ok(key);
         }
         if let Some(name) = alias_name(&display) {
             if let Some(id) = self.alias_named(ctx, name)? {
@@ -601,13 +595,7 @@ impl<'a> Stacks<'a> {
             }
             target => self.key_use(inner, target, field, target_line)?,
         };
-        Ok(match key {
-            KeyUse::Known(mut known) => {
-                known.display = format!("{} via {alias}", known.display);
-                KeyUse::Known(known)
-            }
-            other => other,
-        })
+        Ok(key.via_alias(&alias))
     }
 
     /// The facts of a key defined in template `doc`.

@@ -241,15 +241,30 @@ pub struct Finding {
     pub construct_path: Option<String>,
     /// `AWS::Neptune::DBCluster`, `aws_neptune_cluster`, …
     pub resource_type: String,
-    /// The verdict; always `cause.verdict()`.
-    pub verdict: Verdict,
-    /// Why.
+    /// Why; the verdict follows from it ([`Finding::verdict`]).
     pub cause: Cause,
     /// The rule's annotation for the same facts, prefixed with the branch
     /// when the verdict depends on a condition.
     pub annotation: String,
     /// The branch reported, when branches differ: the worst one.
     pub branch: Option<String>,
+}
+
+impl Finding {
+    /// The verdict, as `cause` decides it.
+    pub fn verdict(&self) -> Verdict {
+        self.cause.verdict()
+    }
+
+    /// Whether this finding fails a check: NON_COMPLIANT always,
+    /// UNVERIFIED only when `strict`.
+    pub fn fails(&self, strict: bool) -> bool {
+        match self.verdict() {
+            Verdict::NonCompliant => true,
+            Verdict::Unverified => strict,
+            Verdict::Compliant => false,
+        }
+    }
 }
 
 /// The account and region templates are deployed to, when known (the
@@ -323,7 +338,6 @@ pub(crate) fn judge(target: &Target, options: &CheckOptions) -> Finding {
         resource: target.resource.clone(),
         construct_path: target.construct_path.clone(),
         resource_type: target.resource_type.clone(),
-        verdict: worst.0.verdict(),
         cause: worst.0,
         annotation,
         branch,

@@ -44,7 +44,7 @@
 //!
 //! let template = "Resources:\n  Db:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n      StorageEncrypted: true\n      KmsKeyId: alias/aws/rds\n";
 //! let report = check(&[Document::named("db.yaml", template)], &CheckOptions::default());
-//! assert_eq!(report.findings[0].verdict, Verdict::NonCompliant);
+//! assert_eq!(report.findings[0].verdict(), Verdict::NonCompliant);
 //! assert_eq!(report.exit_code(false), 1);
 //! ```
 #![warn(missing_docs, unreachable_pub)]
@@ -225,11 +225,6 @@ fn not_an_input(tree: &Node) -> &'static str {
 }
 
 impl Parsed {
-    /// How many resources will be judged.
-    pub fn resources(&self) -> usize {
-        self.targets.len()
-    }
-
     /// Every key reference only DescribeKey can judge, as the caller must
     /// key [`CheckOptions::lookups`]: the text to pass to DescribeKey, with
     /// pseudo parameters (`${AWS::Region}`) filled in from `deployment`.

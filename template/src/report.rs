@@ -1,9 +1,6 @@
 //! The outcome of a check: findings, files skipped, files that could not
 //! be read; the exit code they imply; the four output formats.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::render;
 use crate::{Error, Finding, Verdict};
 
@@ -41,12 +38,7 @@ impl Report {
         if !self.errors.is_empty() {
             return EXIT_ERROR;
         }
-        let fails = |finding: &Finding| match finding.verdict {
-            Verdict::NonCompliant => true,
-            Verdict::Unverified => strict,
-            Verdict::Compliant => false,
-        };
-        if self.findings.iter().any(fails) {
+        if self.findings.iter().any(|finding| finding.fails(strict)) {
             EXIT_NON_COMPLIANT
         } else {
             EXIT_OK
@@ -57,7 +49,7 @@ impl Report {
     pub fn count(&self, verdict: Verdict) -> usize {
         self.findings
             .iter()
-            .filter(|finding| finding.verdict == verdict)
+            .filter(|finding| finding.verdict() == verdict)
             .count()
     }
 
@@ -85,36 +77,4 @@ pub enum Format {
     Sarif,
     /// JUnit XML, one test case per resource.
     Junit,
-}
-
-impl Format {
-    /// Every format, in the order `--format` lists them.
-    pub const ALL: [Self; 4] = [Self::Text, Self::Json, Self::Sarif, Self::Junit];
-
-    /// The `--format` spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Json => "json",
-            Self::Sarif => "sarif",
-            Self::Junit => "junit",
-        }
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Format {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|format| format.as_str().eq_ignore_ascii_case(text))
-            .ok_or_else(|| format!("unknown format {text:?}; expected text, json, sarif or junit"))
-    }
 }

@@ -59,6 +59,31 @@ pub(crate) enum KeyUse {
     RestoreInherits { source: String },
 }
 
+impl KeyUse {
+    /// What a literal key text means with no lookup at all: an AWS managed
+    /// alias (shown as `display`), or `AWS_OWNED_KEY`.
+    pub(crate) fn well_known(text: &str, display: impl FnOnce() -> String) -> Option<Self> {
+        if is_aws_managed_alias(text) {
+            Some(Self::Known(KnownKey::aws_managed(display())))
+        } else if text == "AWS_OWNED_KEY" {
+            Some(Self::AwsOwned)
+        } else {
+            None
+        }
+    }
+
+    /// The key an alias points to, shown as reached through `alias`.
+    pub(crate) fn via_alias(self, alias: &str) -> Self {
+        match self {
+            Self::Known(mut known) => {
+                known.display = format!("{} via {alias}", known.display);
+                Self::Known(known)
+            }
+            other => other,
+        }
+    }
+}
+
 /// A key and what is known of it offline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct KnownKey {

@@ -635,13 +635,7 @@ impl<'a> Plan<'a> {
             Some(Outcome::Unknown { display, why }) => return Outcome::Unknown { display, why },
             Some(Outcome::Absent) | None => return unknown(&name, "it has no target_key_id"),
         };
-        Outcome::Key(match key {
-            KeyUse::Known(mut known) => {
-                known.display = format!("{} via {name}", known.display);
-                KeyUse::Known(known)
-            }
-            other => other,
-        })
+        Outcome::Key(key.via_alias(&name))
     }
 
     /// A data source: read at plan time (its values are known) or during
@@ -692,11 +686,8 @@ impl<'a> Plan<'a> {
     /// A literal key reference: a key, alias or data source of this plan
     /// when one has that ARN or id, else one for DescribeKey.
     fn known_text(&self, text: &str, hops: usize) -> KeyUse {
-        if is_aws_managed_alias(text) {
-            return KeyUse::Known(KnownKey::aws_managed(text));
-        }
-        if text == "AWS_OWNED_KEY" {
-            return KeyUse::AwsOwned;
+        if let Some(key) = KeyUse::well_known(text, || text.to_owned()) {
+            return key;
         }
         if hops <= MAX_HOPS {
             for instance in &self.instances {
@@ -779,11 +770,7 @@ fn is_absent(alternatives: &Alternatives<'_>) -> bool {
 /// KeyFacts from an `aws_kms_key` data source that was read at plan time.
 fn described(values: &Node) -> Option<KeyFacts> {
     let text = |attribute: &str| values.get(attribute).and_then(Node::as_str);
-    let key_manager = match text("key_manager")? {
-        "AWS" => KeyManager::Aws,
-        "CUSTOMER" => KeyManager::Customer,
-        _ => return None,
-    };
+    let key_manager = KeyManager::from_kms(text("key_manager")?)?;
     Some(KeyFacts {
         arn: text("arn")?.to_owned(),
         key_manager,

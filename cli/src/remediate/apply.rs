@@ -123,7 +123,8 @@ fn print_header(plan: &Plan) {
     );
     println!(
         "# Current verdict: {} — {}",
-        plan.verdict.compliance, plan.verdict.annotation
+        plan.verdict.compliance(),
+        plan.verdict.annotation
     );
     if !plan.parameters.is_empty() {
         println!("# Judged with: {}", plan.parameters.join(", "));

@@ -85,12 +85,17 @@ pub struct SourceInstance {
 /// The rule's verdict on a resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
-    /// COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE.
-    pub compliance: Compliance,
-    /// Why.
+    /// Why; the verdict follows from it ([`Verdict::compliance`]).
     pub reason: Reason,
     /// The annotation Config shows.
     pub annotation: String,
+}
+
+impl Verdict {
+    /// COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE, as `reason` decides it.
+    pub fn compliance(&self) -> Compliance {
+        self.reason.compliance()
+    }
 }
 
 /// Who runs the commands, as a key policy must name them.
@@ -176,7 +181,6 @@ pub async fn gather(
         cluster: source,
         instances,
         verdict: Verdict {
-            compliance: judgement.evaluation.compliance,
             reason: judgement.evaluation.reason,
             annotation: judgement.evaluation.annotation.as_str().to_owned(),
         },
@@ -255,12 +259,13 @@ async fn check_target_key(
     let judgement = cache
         .judge_resource(clients, new_cluster, parameters)
         .await?;
-    if judgement.evaluation.compliance != Compliance::Compliant {
+    if judgement.evaluation.compliance() != Compliance::Compliant {
         return Err(Error::Usage {
             flag: "--kms-key",
             message: format!(
                 "{key} would itself be {}: the new cluster would be {}",
-                judgement.evaluation.compliance, judgement.evaluation.annotation
+                judgement.evaluation.compliance(),
+                judgement.evaluation.annotation
             ),
         });
     }

@@ -182,7 +182,6 @@ fn verdict(
         Assessment::NeedsCluster(_) => unreachable!("clusters carry their own encryption"),
     };
     Verdict {
-        compliance: evaluation.compliance,
         reason: evaluation.reason,
         annotation: evaluation.annotation.as_str().to_owned(),
     }

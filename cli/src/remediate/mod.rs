@@ -38,5 +38,5 @@ pub async fn plan(args: &PlanArgs) -> Result<Status, Error> {
     facts.operator = facts::operator(&config).await;
     let plan = plan::build(&facts);
     print!("{}", render::render(&plan));
-    Ok(Status::of([&facts.verdict.compliance]))
+    Ok(Status::of([facts.verdict.compliance()]))
 }

@@ -171,7 +171,7 @@ pub struct NewInstance {
 /// The plan for `facts`: the shortest documented path from the cluster's
 /// state to a customer managed key the rule accepts.
 pub fn build(facts: &Facts) -> Plan {
-    let (path, summary, steps) = match (facts.verdict.compliance, facts.verdict.reason) {
+    let (path, summary, steps) = match (facts.verdict.compliance(), facts.verdict.reason) {
         (Compliance::Compliant, _) => (
             Path::Nothing,
             vec!["Nothing to do: the cluster is already compliant.".to_owned()],

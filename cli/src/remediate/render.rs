@@ -23,7 +23,8 @@ pub fn render(plan: &Plan) -> String {
     let _ = writeln!(
         out,
         "# Current verdict: {} — {}",
-        plan.verdict.compliance, plan.verdict.annotation
+        plan.verdict.compliance(),
+        plan.verdict.annotation
     );
     if !plan.parameters.is_empty() {
         let _ = writeln!(out, "# Judged with: {}", plan.parameters.join(", "));

@@ -180,7 +180,7 @@ async fn rule_verdicts(config: &SdkConfig, cluster: &str) -> Vec<(String, Compli
         let evaluation = judgement.unwrap().evaluation;
         verdicts.push((
             name,
-            evaluation.compliance,
+            evaluation.compliance(),
             evaluation.annotation.as_str().to_owned(),
         ));
     }

@@ -15,7 +15,7 @@ fn check(item: &str, event_left_scope: bool, expect: Expect) {
             let evaluation = change.evaluation(2);
             assert_eq!(
                 neptune_cmk_evaluator::Reason::recognize(
-                    evaluation.compliance,
+                    evaluation.compliance(),
                     evaluation.annotation.as_str()
                 ),
                 Some(evaluation.reason)

@@ -92,7 +92,7 @@ fn drive(item: &ConfigurationItem, lookup: &KeyLookup, cluster: &ClusterEncrypti
         }
     };
     assert!(matches!(
-        evaluation.compliance,
+        evaluation.compliance(),
         Compliance::Compliant | Compliance::NonCompliant | Compliance::NotApplicable
     ));
     assert!(evaluation.annotation.as_str().len() <= MAX_ANNOTATION_BYTES);

@@ -56,7 +56,7 @@ async fn check(name: &str, text: &str, expected: Expected) {
         (NotApplicable(fragment), Ok((_, evaluations))) => {
             assert_eq!(evaluations.len(), 1, "{name}");
             let evaluation = &evaluations[0];
-            assert_eq!(evaluation.compliance, Compliance::NotApplicable, "{name}");
+            assert_eq!(evaluation.compliance(), Compliance::NotApplicable, "{name}");
             let annotation = evaluation.annotation.as_str();
             assert!(
                 annotation.len() <= MAX_ANNOTATION_BYTES,

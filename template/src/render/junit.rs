@@ -52,11 +52,11 @@ struct Suite<'a> {
 impl Suite<'_> {
     /// Tests, failures, errors, skipped.
     fn counts(&self, strict: bool) -> [usize; 4] {
-        let failures = self.findings.iter().filter(|f| fails(f, strict)).count();
+        let failures = self.findings.iter().filter(|f| f.fails(strict)).count();
         let skipped = self
             .findings
             .iter()
-            .filter(|f| f.verdict == Verdict::Unverified && !strict)
+            .filter(|f| f.verdict() == Verdict::Unverified && !strict)
             .count();
         [
             self.findings.len() + self.errors.len(),
@@ -80,7 +80,7 @@ impl Suite<'_> {
                 "    <testcase classname=\"{file}\" name=\"{name}\" file=\"{file}\" line=\"{}\"",
                 finding.line
             );
-            let verdict = finding.verdict;
+            let verdict = finding.verdict();
             *out += &match verdict {
                 Verdict::Compliant => format!("{opening}/>\n"),
                 Verdict::Unverified if !strict => format!(
@@ -100,14 +100,6 @@ impl Suite<'_> {
             );
         }
         *out += "  </testsuite>\n";
-    }
-}
-
-fn fails(finding: &Finding, strict: bool) -> bool {
-    match finding.verdict {
-        Verdict::NonCompliant => true,
-        Verdict::Unverified => strict,
-        Verdict::Compliant => false,
     }
 }
 

@@ -20,7 +20,7 @@ pub(crate) fn text(report: &Report) -> String {
             "{}:{}: {} {}: {}\n",
             finding.file,
             finding.line,
-            finding.verdict,
+            finding.verdict(),
             resource_label(finding),
             finding.annotation
         );
@@ -69,7 +69,7 @@ fn finding_json(finding: &Finding) -> Json {
     }
     fields.extend([
         ("type", Json::string(&finding.resource_type)),
-        ("compliance", Json::string(finding.verdict.as_str())),
+        ("compliance", Json::string(finding.verdict().as_str())),
         ("reason", Json::string(finding.cause.id())),
         ("annotation", Json::string(&finding.annotation)),
     ]);

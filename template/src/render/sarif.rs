@@ -29,7 +29,7 @@ pub(crate) fn sarif(report: &Report) -> String {
     let results: Vec<Json> = report
         .findings
         .iter()
-        .filter(|finding| finding.verdict != Verdict::Compliant)
+        .filter(|finding| finding.verdict() != Verdict::Compliant)
         .map(|finding| result(finding, &rules))
         .collect();
     let driver = Json::Object(vec![
@@ -140,7 +140,7 @@ fn result(finding: &Finding, rules: &[Cause]) -> Json {
     Json::Object(vec![
         ("ruleId", Json::string(finding.cause.id())),
         ("ruleIndex", Json::Number(index as u64)),
-        ("level", Json::string(level(finding.verdict))),
+        ("level", Json::string(level(finding.verdict()))),
         ("message", text(&finding.annotation)),
         ("locations", Json::Array(vec![location])),
         (

@@ -68,7 +68,7 @@ fn flags_what_presence_checks_pass() {
             .iter()
             .find(|f| f.file == file && f.resource == resource)
             .unwrap_or_else(|| panic!("{file} {resource} judged"))
-            .verdict
+            .verdict()
     };
     let flagged = [
         ("cfn/cluster-aws-rds-alias.yaml", "AliasName"),
@@ -105,7 +105,7 @@ fn flags_what_presence_checks_pass() {
         .iter()
         .find(|f| f.resource == "ManagedKeyArn")
         .unwrap();
-    assert_eq!(managed.verdict, Verdict::NonCompliant);
+    assert_eq!(managed.verdict(), Verdict::NonCompliant);
     for (file, resource) in [
         ("cfn/cluster-cmk-in-template.yaml", "Cluster"),
         ("cdk.out/NeptuneDatabases.template.json", "CmkCluster"),

@@ -299,7 +299,7 @@ fn corpus_sarif_meets_the_schema_and_github() {
     let failing = report
         .findings
         .iter()
-        .filter(|f| f.verdict != neptune_cmk_template::Verdict::Compliant)
+        .filter(|f| f.verdict() != neptune_cmk_template::Verdict::Compliant)
         .count();
     assert_eq!(
         log["runs"][0]["results"].as_array().unwrap().len(),

@@ -84,16 +84,16 @@ async fn judge(
     })?;
     let judgement = cache.judge_resource(clients, resource, parameters).await?;
     let evaluation = judgement.evaluation;
-    if evaluation.compliance != Compliance::Compliant {
+    if evaluation.compliance() != Compliance::Compliant {
         return Err(Error::NotVerified {
             resource: subject.to_string(),
-            compliance: evaluation.compliance.to_string(),
+            compliance: evaluation.compliance().to_string(),
             annotation: evaluation.annotation.as_str().to_owned(),
         });
     }
     Ok(format!(
         "{subject}: {} — {}",
-        evaluation.compliance,
+        evaluation.compliance(),
         evaluation.annotation.as_str()
     ))
 }
