@@ -27,6 +27,8 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 DIST := $(CURDIR)/dist
 # Lambda provided.al2023 ships glibc 2.34.
 MAX_GLIBC := 2.34
+# The stripped bootstrap's size budget (8.5 MiB): every cold start pays for it.
+MAX_BOOTSTRAP_BYTES := 8912896
 # The CDK app packages the bootstrap `make package` built (cdk/cdk.mk).
 CDK_DIR := cdk
 CDK_BOOTSTRAP_DIR := $(LAMBDA_DIR)
@@ -71,6 +73,9 @@ package:
 	mkdir -p $(LAMBDA_DIR)
 	cp $(TARGET_DIR)/release/neptune-cmk-rule $(BOOTSTRAP)
 	tools/check-glibc.sh $(BOOTSTRAP) $(MAX_GLIBC)
+	@size=$$(stat -c %s $(BOOTSTRAP)); if [ $$size -gt $(MAX_BOOTSTRAP_BYTES) ]; then \
+	  echo "package: the bootstrap is $$size bytes, over the $(MAX_BOOTSTRAP_BYTES)-byte (8.5 MiB) budget" >&2; exit 1; \
+	else echo "package: bootstrap $$size bytes (budget $(MAX_BOOTSTRAP_BYTES))"; fi
 	$(CARGO) xtask zip $(BOOTSTRAP) $(LAMBDA_DIR)/bootstrap.zip
 	@ls -l $(BOOTSTRAP) $(LAMBDA_DIR)/bootstrap.zip
 

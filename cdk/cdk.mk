@@ -24,7 +24,7 @@ CDK_CLI = npx --no-install cdk
 DIST_DIR ?= dist
 DIST_VERSION ?=
 
-.PHONY: cdk-test cdk-dist deploy deploy-org deploy-member-role
+.PHONY: cdk-test cdk-dist deploy deploy-org deploy-member-role deploy-hook
 
 # npm ci when node_modules is missing or older than the lockfile.
 $(CDK_DIR)/node_modules/.package-lock.json: $(CDK_DIR)/package-lock.json
@@ -34,12 +34,13 @@ $(CDK_DIR)/node_modules/.package-lock.json: $(CDK_DIR)/package-lock.json
 cdk-test: package
 	VENV="$(VENV)" STANDALONE_DIR="$(CDK_STANDALONE_DIR)" $(CDK_DIR)/scripts/check.sh $(CDK_BOOTSTRAP_DIR)
 
-## cdk-dist: NeptuneCmkRule/NeptuneCmkOrgRule/NeptuneCmkMemberRole templates and the conformance pack in
+## cdk-dist: NeptuneCmkRule/NeptuneCmkOrgRule/NeptuneCmkMemberRole/NeptuneCmkHook templates and the conformance pack in
 ## $(DIST_DIR), deployable with the AWS CLI alone (code from CodeS3Bucket/CodeS3Key); no Rust build needed
 cdk-dist: $(CDK_DIR)/node_modules/.package-lock.json
 	$(CDK_DIR)/scripts/dist.sh $(DIST_DIR) $(DIST_VERSION)
 
-## deploy: the single-account rule (stack NeptuneCmkRule) into the current AWS account/region
+## deploy: the single-account rule and its deploy-time hook (stack NeptuneCmkRule) into the current AWS
+## account/region; CDK_ARGS='-c hook=false' leaves the hook out, '-c hookFailureMode=WARN' only warns
 deploy: package $(CDK_DIR)/node_modules/.package-lock.json
 	cd $(CDK_DIR) && $(CDK_CLI) deploy NeptuneCmkRule -c stack=account -c bootstrapDir=$(CDK_BOOTSTRAP_DIR) $(CDK_ARGS)
 
@@ -51,3 +52,8 @@ deploy-org: package $(CDK_DIR)/node_modules/.package-lock.json
 ## which service-managed StackSets skip); needs CDK_ARGS='--parameters CentralFunctionRoleArn=arn:...'
 deploy-member-role: $(CDK_DIR)/node_modules/.package-lock.json
 	cd $(CDK_DIR) && $(CDK_CLI) deploy NeptuneCmkMemberRole -c stack=member $(CDK_ARGS)
+
+## deploy-hook: the deploy-time hook alone (stack NeptuneCmkHook), where NeptuneCmkRule is not deployed
+## or has -c hook=false (a hook's alias is unique per account and region)
+deploy-hook: package $(CDK_DIR)/node_modules/.package-lock.json
+	cd $(CDK_DIR) && $(CDK_CLI) deploy NeptuneCmkHook -c stack=hook -c bootstrapDir=$(CDK_BOOTSTRAP_DIR) $(CDK_ARGS)

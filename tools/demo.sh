@@ -118,6 +118,16 @@ lambda_rc=0
 step "8. What the Lambda wrote to AWS Config (PutEvaluations)"
 "$PY" tools/demo_events.py evaluations --endpoint "$endpoint" --seed "$tmp/seed.json"
 
-step "9. Stop the local AWS"
+step "9. The deploy-time hook: the same bootstrap answers CloudFormation Lambda Hook requests"
+"$PY" tools/demo_events.py hooks "$tmp/seed.json" "$tmp"
+hook_rc=0
+"$PY" tools/runtime_api.py --bootstrap "$RULE" --event "$tmp/hook-aws-rds.json" --event "$tmp/hook-cmk.json" \
+  --logs "$tmp/hook.log" --json >"$tmp/hook-answers.jsonl" || hook_rc=$?
+[[ $hook_rc -ne 130 ]] || exit 130 # Ctrl-C
+[[ $hook_rc -eq 0 ]] || die "the Lambda bootstrap did not answer every hook request (exit $hook_rc)"
+"$PY" tools/demo_events.py hook-answers "$tmp/hook-answers.jsonl" ||
+  die "expected the hook to refuse the aws/rds cluster and allow the customer managed key"
+
+step "10. Stop the local AWS"
 stop_moto
 echo "demo: done"

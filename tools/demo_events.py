@@ -148,6 +148,53 @@ def write_events(seed: dict[str, Any], out: Path, endpoint: str) -> list[str]:
     ]
 
 
+# --------------------------------------------------------------------------- hooks
+
+HOOKS = EVENTS.parent / "hooks"
+
+
+def hook_request(seed: dict[str, Any], name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """hooks/create-cluster.json for the seed's account, deploying ``properties``."""
+    request = json.loads((HOOKS / "create-cluster.json").read_text())
+    account = seed.get("accountId", ACCOUNT_ID)
+    request["awsAccountId"] = account
+    request["stackId"] = f"arn:aws:cloudformation:us-east-1:{account}:stack/{name}/00000000-0000-0000-0000-000000000000"
+    request["requestData"]["targetLogicalId"] = name
+    request["requestData"]["targetModel"]["resourceProperties"] = properties
+    return request
+
+
+def write_hook_requests(seed: dict[str, Any], out: Path) -> list[str]:
+    cmk = next(c for c in seed["clusters"] if c["scenario"] == "cmk-enabled")["KmsKeyId"]
+    requests = {
+        "hook-aws-rds.json": hook_request(seed, "ClusterOnAwsRds", {"StorageEncrypted": "true"}),
+        "hook-cmk.json": hook_request(seed, "ClusterOnCmk", {"StorageEncrypted": "true", "KmsKeyId": cmk}),
+    }
+    for file, request in requests.items():
+        (out / file).write_text(json.dumps(request, indent=2) + "\n")
+    labels = key_labels(seed)
+    return [
+        "  hook-aws-rds.json  CREATE AWS::Neptune::DBCluster with StorageEncrypted: true and no KmsKeyId",
+        f"  hook-cmk.json      CREATE AWS::Neptune::DBCluster with KmsKeyId {labels.get(cmk, cmk)}",
+    ]
+
+
+def hook_answers(results: list[dict[str, Any]]) -> tuple[list[str], bool]:
+    """The hook's answers (runtime_api.py --json lines); whether they are as expected:
+    the aws/rds cluster refused, the customer managed one allowed."""
+    expected = {"hook-aws-rds.json": ("FAILED", "NonCompliant"), "hook-cmk.json": ("SUCCESS", None)}
+    lines, as_expected = [], True
+    for result in results:
+        event = Path(result["event"]).name
+        answer = result.get("response") or {}
+        got = (answer.get("hookStatus"), answer.get("errorCode"))
+        as_expected &= expected.get(event) == got
+        status = " ".join(part for part in got if part)
+        lines.append(f"  {event}: {status or result.get('status')}")
+        lines.append(f"    {_cut(answer.get('message', result.get('errorMessage', '')), 200)}")
+    return lines, as_expected and len(results) == len(expected)
+
+
 # --------------------------------------------------------------------------- evaluations
 
 
@@ -201,6 +248,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     e.add_argument("seed")
     e.add_argument("out_dir")
     e.add_argument("--endpoint", required=True)
+    h = sub.add_parser("hooks")
+    h.add_argument("seed")
+    h.add_argument("out_dir")
+    a = sub.add_parser("hook-answers")
+    a.add_argument("answers", help="runtime_api.py --json output")
     v = sub.add_parser("evaluations")
     v.add_argument("--endpoint", required=True)
     v.add_argument("--seed")
@@ -208,6 +260,13 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     if args.cmd == "summary":
         lines = summary(json.loads(Path(args.seed).read_text()))
+    elif args.cmd == "hooks":
+        lines = write_hook_requests(json.loads(Path(args.seed).read_text()), Path(args.out_dir))
+    elif args.cmd == "hook-answers":
+        results = [json.loads(line) for line in Path(args.answers).read_text().splitlines() if line.strip()]
+        lines, as_expected = hook_answers(results)
+        print("\n".join(lines))
+        return 0 if as_expected else 1
     elif args.cmd == "events":
         lines = write_events(json.loads(Path(args.seed).read_text()), Path(args.out_dir), args.endpoint)
     else:

@@ -9,7 +9,8 @@ import * as config from 'aws-cdk-lib/aws-config';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Node } from 'constructs';
-import { AccountRuleProps } from './account-stack';
+import { AccountRuleProps, HookOptions } from './account-stack';
+import { DEFAULT_HOOK_FAILURE_MODE, HOOK_FAILURE_MODES } from './neptune-cmk-hook';
 import { NeptuneCmkOrgStackProps } from './organization-stack';
 import {
   DEFAULT_REMEDIATION_ATTEMPTS,
@@ -19,8 +20,8 @@ import {
 } from './remediation';
 import { ENCRYPTION_LEVELS, EncryptionLevel, RuleParameters } from './rule-parameters';
 
-/** Which stacks `bin/app.ts` instantiates (context `stack`; all three when unset). */
-export const STACK_KINDS = ['account', 'organization', 'member'] as const;
+/** Which stacks `bin/app.ts` instantiates (context `stack`; all of them when unset). */
+export const STACK_KINDS = ['account', 'organization', 'member', 'hook'] as const;
 export type StackKind = (typeof STACK_KINDS)[number];
 
 /** Stack ids, as used by `cdk deploy <id>` and the Makefile. */
@@ -28,6 +29,7 @@ export const STACK_IDS: Record<StackKind, string> = {
   account: 'NeptuneCmkRule',
   organization: 'NeptuneCmkOrgRule',
   member: 'NeptuneCmkMemberRole',
+  hook: 'NeptuneCmkHook',
 };
 
 /** `<repo>/target/lambda/neptune-cmk-rule`, where `make package` puts the bootstrap. */
@@ -64,6 +66,8 @@ const STANDALONE_PARAMETERS: Record<string, string> = {
   executionRoleName: 'ExecutionRoleName',
   excludedAccounts: 'ExcludedAccounts',
   functionRoleName: 'FunctionRoleName',
+  hook: 'CreateHook',
+  hookFailureMode: 'HookFailureMode',
 };
 
 function assertNoStandaloneContext(node: Node): void {
@@ -95,6 +99,8 @@ export interface AppContext {
   readonly stacks: readonly StackKind[];
   readonly rule: AccountRuleProps;
   readonly organization: NeptuneCmkOrgStackProps['organization'];
+  /** The account stack's hook (`hook`, default on) and the failure mode of every hook (`hookFailureMode`). */
+  readonly hook: Required<HookOptions>;
   readonly codeSource: CodeSource;
   /** Version in the default CodeS3Key of the standalone templates (codeSource=s3 only). */
   readonly codeVersion?: string;
@@ -216,6 +222,11 @@ export function readAppContext(node: Node): AppContext {
     throw new ContextError('codeVersion', `expected a version such as 0.2.0, got '${codeVersion}'`);
   }
 
+  const hookEnabled = bool(node, 'hook') ?? true;
+  if (stack === 'hook' && !hookEnabled) {
+    throw new ContextError('hook', 'false leaves the hook out of NeptuneCmkRule; -c stack=hook is the hook itself: drop one of them');
+  }
+
   const ruleParameters: RuleParameters = {
     desiredEncryptionLevel: oneOf<EncryptionLevel>(node, 'desiredEncryptionLevel', ENCRYPTION_LEVELS),
     allowedKmsKeyArns: list(node, 'allowedKmsKeyArns'),
@@ -237,6 +248,10 @@ export function readAppContext(node: Node): AppContext {
       remediation: remediation(node),
       alarmTopicArn: str(node, 'alarmTopicArn'),
       logKmsKeyArn: str(node, 'logKmsKeyArn'),
+    },
+    hook: {
+      enabled: hookEnabled,
+      failureMode: oneOf(node, 'hookFailureMode', HOOK_FAILURE_MODES) ?? DEFAULT_HOOK_FAILURE_MODE,
     },
     organization: {
       organizationId: str(node, 'organizationId'),

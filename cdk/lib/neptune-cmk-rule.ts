@@ -35,6 +35,7 @@ import {
   RuleParameterError,
   RuleParameters,
   assertInputParametersFit,
+  inputParametersAsJson,
   renderInputParameters,
   validateRoleName,
 } from './rule-parameters';
@@ -80,6 +81,8 @@ export interface OrganizationOptions {
 export interface DeployTimeInputParameters {
   /** The account rule's InputParameters object; unset parameters vanish (AWS::NoValue). */
   accountRule(): Record<string, unknown>;
+  /** The same object as JSON text, for the hook function's environment. */
+  accountRuleJson(): string;
   /** The organization rule's InputParameters JSON string, ending with ExecutionRoleName. */
   organizationRule(executionRoleName: string): string;
 }
@@ -167,6 +170,26 @@ export function assertBootstrap(scope: Construct, dir: string, architecture: lam
   }
 }
 
+/**
+ * The function code: `code` when given (standalone templates: S3), else the
+ * checked `bootstrap` of `bootstrapDir` as an asset. The rule and the hook
+ * function of one stack share the returned Code, hence one asset.
+ */
+export function functionCode(
+  scope: Construct,
+  source: Pick<NeptuneCmkRuleProps, 'code' | 'bootstrapDir'>,
+  architecture: lambda.Architecture,
+): lambda.Code {
+  if (source.code !== undefined) {
+    return source.code;
+  }
+  if (source.bootstrapDir === undefined) {
+    throw new Error('the function needs bootstrapDir (the directory of the prebuilt bootstrap) or code');
+  }
+  assertBootstrap(scope, source.bootstrapDir, architecture);
+  // Only the binary: nothing else that happens to sit in the directory is shipped.
+  return lambda.Code.fromAsset(source.bootstrapDir, { exclude: ['*', '!bootstrap'] });
+}
 
 function assertAccountIds(ids: readonly string[] | undefined, what: string): void {
   if (Token.isUnresolved(ids)) {
@@ -191,7 +214,7 @@ function validateOrganization(org: OrganizationOptions, executionRoleName: strin
 }
 
 /** Literal ARNs are checked here; tokens are checked by their CloudFormation parameter. */
-function validateArns(props: NeptuneCmkRuleProps): void {
+export function validateArns(props: Pick<NeptuneCmkRuleProps, 'logKmsKeyArn' | 'alarmTopicArn'>): void {
   const key = props.logKmsKeyArn;
   if (key !== undefined && !Token.isUnresolved(key) && !KMS_KEY_ARN.test(key)) {
     throw new RuleParameterError(`logKmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); got '${key}'`);
@@ -204,6 +227,10 @@ function validateArns(props: NeptuneCmkRuleProps): void {
 
 export class NeptuneCmkRule extends Construct {
   readonly function: lambda.Function;
+  /** The function's code, for the hook function of the same stack (same asset or S3 object). */
+  readonly code: lambda.Code;
+  /** InputParameters as the JSON text Config passes the function ('{}' when none is set). */
+  readonly inputParametersJson: string;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   /** The Lambda permissions for config.amazonaws.com (one, or one per source account). */
@@ -223,7 +250,7 @@ export class NeptuneCmkRule extends Construct {
   constructor(scope: Construct, id: string, props: NeptuneCmkRuleProps) {
     super(scope, id);
     const architecture = props.architecture ?? lambda.Architecture.X86_64;
-    const code = this.functionCode(props, architecture);
+    this.code = functionCode(this, props, architecture);
     const org = props.organization;
     const ruleName = props.ruleName ?? DEFAULT_RULE_NAME;
     const frequency = props.maximumExecutionFrequency ?? config.MaximumExecutionFrequency.TWENTY_FOUR_HOURS;
@@ -240,10 +267,11 @@ export class NeptuneCmkRule extends Construct {
     }
     // Built before any resource so that a bad parameter fails synth first.
     const inputParameters = this.inputParameters(props, org !== undefined, executionRoleName);
+    this.inputParametersJson = NeptuneCmkRule.asJson(props, inputParameters);
 
     this.logGroup = this.createLogGroup(props);
     this.role = this.createRole(org);
-    this.function = this.createFunction(code, architecture);
+    this.function = this.createFunction(this.code, architecture);
     [this.errorsAlarm, this.notWrittenAlarm] = this.alarms(props.alarmTopicArn);
     this.permissions = this.configPermissions(org);
 
@@ -349,18 +377,6 @@ export class NeptuneCmkRule extends Construct {
     );
   }
 
-  private functionCode(props: NeptuneCmkRuleProps, architecture: lambda.Architecture): lambda.Code {
-    if (props.code !== undefined) {
-      return props.code;
-    }
-    if (props.bootstrapDir === undefined) {
-      throw new Error('NeptuneCmkRule needs bootstrapDir (the directory of the prebuilt bootstrap) or code');
-    }
-    assertBootstrap(this, props.bootstrapDir, architecture);
-    // Only the binary: nothing else that happens to sit in the directory is shipped.
-    return lambda.Code.fromAsset(props.bootstrapDir, { exclude: ['*', '!bootstrap'] });
-  }
-
   /** InputParameters: an object for the account rule, a JSON string for the organization rule. */
   private inputParameters(
     props: NeptuneCmkRuleProps,
@@ -381,6 +397,17 @@ export class NeptuneCmkRule extends Construct {
       return undefined;
     }
     return organization ? JSON.stringify(rendered) : rendered;
+  }
+
+  /** The InputParameters rendered above, as text: one rendering for the rule and the hook. */
+  private static asJson(props: NeptuneCmkRuleProps, inputParameters: Record<string, unknown> | string | undefined): string {
+    if (typeof inputParameters === 'string') {
+      return inputParameters; // organization mode: already JSON text
+    }
+    if (props.deployTimeParameters !== undefined) {
+      return props.deployTimeParameters.accountRuleJson();
+    }
+    return inputParametersAsJson(inputParameters as Record<string, string> | undefined);
   }
 
   /** Errors of the function and its EvaluationsNotWritten: Sum >= 1 in one 5-minute period. */

@@ -23,6 +23,11 @@
  *
  * `readStatementSuppressions` holds the cdk-nag acknowledgement, with its
  * reason, for each wildcard above.
+ *
+ * The deploy-time hook (lib/neptune-cmk-hook.ts) judges one template resource
+ * and reads only the key, and for a restore or clone the snapshot or source
+ * cluster: `hookStatements` picks those three statements out of the same
+ * builders, so its role cannot drift from the rule's.
  */
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -46,6 +51,7 @@ export const SID = {
   writeLogs: 'WriteOwnLogGroup',
   assumeExecutionRole: 'AssumeMemberExecutionRole',
   auditListRegions: 'ListEnabledRegions',
+  invokeHookFunction: 'InvokeHookFunction',
 } as const;
 
 function rdsArn(scope: ReadScope, resource: string): string {
@@ -78,14 +84,19 @@ export function describeStatements(scope: ReadScope): iam.PolicyStatement[] {
   ];
 }
 
+/** kms:DescribeKey on key ARNs of any account (cross-account customer managed keys). */
+export function describeKeyStatement(scope: ReadScope): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: SID.describeKeys,
+    actions: ['kms:DescribeKey'],
+    resources: [`arn:${Aws.PARTITION}:kms:${scope.region}:*:key/*`],
+  });
+}
+
 /** KMS, RDS and Config statements (everything except the rule-scoped one and logs). */
 export function neptuneReadStatements(scope: ReadScope): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({
-      sid: SID.describeKeys,
-      actions: ['kms:DescribeKey'],
-      resources: [`arn:${Aws.PARTITION}:kms:${scope.region}:*:key/*`],
-    }),
+    describeKeyStatement(scope),
     ...describeStatements(scope),
     new iam.PolicyStatement({
       sid: SID.listTags,
@@ -125,6 +136,19 @@ export function auditStatements(scope: ReadScope): iam.PolicyStatement[] {
       resources: [`arn:${Aws.PARTITION}:account::${scope.account}:account`],
     }),
   ];
+}
+
+/**
+ * The hook function's reads: the key named by the template (or by the snapshot
+ * or source cluster a restore or clone starts from), and that snapshot or
+ * cluster. No instances (a template's cluster is judged by its own
+ * properties), no tags, and nothing of AWS Config: the hook writes no results.
+ */
+export function hookStatements(scope: ReadScope): iam.PolicyStatement[] {
+  const [clusters, , snapshots] = describeStatements(scope);
+  // A template may name a key of another region by its ARN; the hook describes
+  // it in that region (a denial there would be misread as a key policy's).
+  return [describeKeyStatement({ ...scope, region: '*' }), clusters, snapshots];
 }
 
 /** config:GetComplianceDetailsByConfigRule on the given rule ARN(s). */

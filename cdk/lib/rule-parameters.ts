@@ -147,6 +147,16 @@ export function renderInputParameters(
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
+/**
+ * The rendered parameters as the JSON text AWS Config hands the function
+ * (`ruleParameters`), '{}' when none is set. The deploy-time hook reads the
+ * same text from its environment (NEPTUNE_CMK_RULE_PARAMETERS), so the rule
+ * and the hook judge with the same parameters.
+ */
+export function inputParametersAsJson(rendered: Record<string, string> | undefined): string {
+  return JSON.stringify(rendered ?? {});
+}
+
 /** Throws when the JSON form of the parameters exceeds what Config accepts. */
 export function assertInputParametersFit(rendered: Record<string, string> | undefined, max: number): void {
   if (rendered === undefined) {

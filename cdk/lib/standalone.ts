@@ -1,7 +1,7 @@
 /**
- * Standalone templates (`-c codeSource=s3`, scripts/dist.sh): the account and
- * organization stacks as plain CloudFormation templates that need neither the
- * CDK nor `cdk bootstrap`. The function code is the release zip named by the
+ * Standalone templates (`-c codeSource=s3`, scripts/dist.sh): the account,
+ * organization and hook stacks as plain CloudFormation templates that need
+ * neither the CDK nor `cdk bootstrap`. The function code is the release zip named by the
  * CloudFormation parameters CodeS3Bucket/CodeS3Key, and every setting that is
  * CDK context in the CDK path is a CloudFormation parameter here, validated
  * with AllowedValues/AllowedPattern ('' meaning "not set", as in the
@@ -25,7 +25,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { addAlarmOutputs, addRemediationOutputs } from './account-stack';
+import { addAlarmOutputs, addHookOutputs, addRemediationOutputs } from './account-stack';
+import { DEFAULT_HOOK_FAILURE_MODE, HOOK_FAILURE_MODES, NeptuneCmkHook, NeptuneCmkHookProps } from './neptune-cmk-hook';
 import { DeployTimeInputParameters, NeptuneCmkRule, NeptuneCmkRuleProps } from './neptune-cmk-rule';
 import {
   DEFAULT_REMEDIATION_ATTEMPTS,
@@ -75,9 +76,13 @@ function ifSet(condition: CfnCondition, value: string): string {
  */
 export class DeployTimeRuleParameters implements DeployTimeInputParameters {
   private readonly entries: { readonly key: string; readonly value: string; readonly condition: CfnCondition }[];
+  private json?: string;
 
   /** `maxKeyListLength` keeps the rendered InputParameters within Config's limit. */
-  constructor(scope: Construct, maxKeyListLength: number) {
+  constructor(
+    private readonly scope: Construct,
+    maxKeyListLength: number,
+  ) {
     const level = new CfnParameter(scope, CFN_PARAMETER_NAMES.desiredEncryptionLevel, {
       type: 'String',
       default: '',
@@ -113,6 +118,33 @@ export class DeployTimeRuleParameters implements DeployTimeInputParameters {
     return Object.fromEntries(this.entries.map((e) => [e.key, ifSet(e.condition, e.value)]));
   }
 
+  /**
+   * `accountRule()` as JSON text: the set members, comma-separated. A member
+   * is preceded by a comma only when a member before it is set (condition
+   * AnyRuleParameterBefore<Parameter>). Every value is constrained by its
+   * parameter, so none needs escaping.
+   */
+  accountRuleJson(): string {
+    if (this.json === undefined) {
+      const members = this.entries.map((e, i) => {
+        const comma = i === 0 ? '' : Fn.conditionIf(this.anySetBefore(i).logicalId, ',', '');
+        return Fn.conditionIf(e.condition.logicalId, Fn.join('', [comma as string, `"${e.key}":"`, e.value, '"']), '');
+      });
+      this.json = Fn.join('', ['{', ...(members as unknown as string[]), '}']);
+    }
+    return this.json;
+  }
+
+  private anySetBefore(index: number): CfnCondition {
+    if (index === 1) {
+      return this.entries[0].condition;
+    }
+    const name = CFN_PARAMETER_NAMES[this.entries[index].key as keyof typeof CFN_PARAMETER_NAMES];
+    return new CfnCondition(this.scope, `AnyRuleParameterBefore${name}`, {
+      expression: Fn.conditionOr(...this.entries.slice(0, index).map((e) => e.condition)),
+    });
+  }
+
   /** JSON text; every value is constrained by its parameter, so none needs escaping. */
   organizationRule(executionRoleName: string): string {
     const optional = this.entries.map((e) =>
@@ -127,8 +159,13 @@ interface CommonSettings {
   readonly architecture: CfnParameter;
 }
 
-/** Code, architecture, rule name and frequency, logs and alarms: the parameters both templates share. */
-function commonSettings(stack: Stack, version: string): CommonSettings {
+interface CodeSettings {
+  readonly code: lambda.Code;
+  readonly architecture: CfnParameter;
+}
+
+/** The release zip in S3 and the architecture of its bootstrap: every function of every template. */
+function codeSettings(stack: Stack, version: string): CodeSettings {
   const bucket = new CfnParameter(stack, 'CodeS3Bucket', {
     type: 'String',
     allowedPattern: '[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]',
@@ -146,6 +183,39 @@ function commonSettings(stack: Stack, version: string): CommonSettings {
     allowedValues: ['x86_64', 'arm64'],
     description: 'Instruction set of the bootstrap in the zip (release zips are x86_64)',
   });
+  const bucketRef = s3.Bucket.fromBucketName(stack, 'CodeBucket', bucket.valueAsString);
+  Validations.of(bucketRef).acknowledge({
+    id: 'Annotation::@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified',
+    reason:
+      'the release zip is named after its version (neptune-cmk-rule-<version>-x86_64.zip): a new release is a ' +
+      'new CodeS3Key, which CloudFormation deploys as a code update',
+  });
+  return { code: lambda.Code.fromBucket(bucketRef, key.valueAsString), architecture };
+}
+
+/** Retention and optional key of the log groups. */
+function logSettings(stack: Stack): Pick<NeptuneCmkRuleProps, 'logRetention' | 'logKmsKeyArn'> {
+  const retention = new CfnParameter(stack, 'LogRetentionDays', {
+    type: 'Number',
+    default: String(logs.RetentionDays.ONE_YEAR),
+    allowedValues: LOG_RETENTION_DAYS.map(String),
+    description: 'Retention of the function log groups, in days',
+  });
+  const logKey = new CfnParameter(stack, 'LogKmsKeyArn', {
+    type: 'String',
+    default: '',
+    allowedPattern: `(${KMS_KEY_ARN_PATTERN})?`,
+    description: 'Optional customer managed KMS key for the log groups (its key policy must allow CloudWatch Logs); empty for default encryption',
+  });
+  return {
+    logRetention: retention.valueAsNumber as logs.RetentionDays,
+    logKmsKeyArn: ifSet(hasValue(stack, logKey), logKey.valueAsString),
+  };
+}
+
+/** Code, architecture, rule name and frequency, logs and alarms: the parameters both rule templates share. */
+function commonSettings(stack: Stack, version: string): CommonSettings {
+  const { code, architecture } = codeSettings(stack, version);
   const ruleName = new CfnParameter(stack, 'RuleName', {
     type: 'String',
     default: DEFAULT_RULE_NAME,
@@ -158,39 +228,20 @@ function commonSettings(stack: Stack, version: string): CommonSettings {
     allowedValues: FREQUENCIES,
     description: 'How often the periodic sweep of all Neptune resources runs',
   });
-  const retention = new CfnParameter(stack, 'LogRetentionDays', {
-    type: 'Number',
-    default: String(logs.RetentionDays.ONE_YEAR),
-    allowedValues: LOG_RETENTION_DAYS.map(String),
-    description: 'Retention of the function log group, in days',
-  });
-  const logKey = new CfnParameter(stack, 'LogKmsKeyArn', {
-    type: 'String',
-    default: '',
-    allowedPattern: `(${KMS_KEY_ARN_PATTERN})?`,
-    description: 'Optional customer managed KMS key for the log group (its key policy must allow CloudWatch Logs); empty for default encryption',
-  });
+  const logging = logSettings(stack);
   const topic = new CfnParameter(stack, 'AlarmTopicArn', {
     type: 'String',
     default: '',
     allowedPattern: '(arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256})?',
     description: 'Optional SNS topic the two alarms notify; empty for alarms without actions',
   });
-  const bucketRef = s3.Bucket.fromBucketName(stack, 'CodeBucket', bucket.valueAsString);
-  Validations.of(bucketRef).acknowledge({
-    id: 'Annotation::@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified',
-    reason:
-      'the release zip is named after its version (neptune-cmk-rule-<version>-x86_64.zip): a new release is a ' +
-      'new CodeS3Key, which CloudFormation deploys as a code update',
-  });
   return {
     architecture,
     rule: {
-      code: lambda.Code.fromBucket(bucketRef, key.valueAsString),
+      code,
       ruleName: ruleName.valueAsString,
       maximumExecutionFrequency: frequency.valueAsString as config.MaximumExecutionFrequency,
-      logRetention: retention.valueAsNumber as logs.RetentionDays,
-      logKmsKeyArn: ifSet(hasValue(stack, logKey), logKey.valueAsString),
+      ...logging,
       alarmTopicArn: ifSet(hasValue(stack, topic), topic.valueAsString),
       createRule: createRuleCondition(stack),
     },
@@ -209,11 +260,37 @@ function createRuleCondition(stack: Stack): CfnCondition {
   });
 }
 
-/** The function's Architectures follow the Architecture parameter. */
-function useArchitectureParameter(rule: NeptuneCmkRule, architecture: CfnParameter): void {
-  (rule.function.node.defaultChild as lambda.CfnFunction).addPropertyOverride('Architectures', [
-    architecture.valueAsString,
-  ]);
+/** The functions' Architectures follow the Architecture parameter. */
+function useArchitectureParameter(functions: lambda.Function[], architecture: CfnParameter): void {
+  for (const fn of functions) {
+    (fn.node.defaultChild as lambda.CfnFunction).addPropertyOverride('Architectures', [architecture.valueAsString]);
+  }
+}
+
+/** FailureMode of the hook: FAIL refuses the operation, WARN lets it go on with a warning. */
+function hookFailureModeParameter(stack: Stack): CfnParameter {
+  return new CfnParameter(stack, 'HookFailureMode', {
+    type: 'String',
+    default: DEFAULT_HOOK_FAILURE_MODE,
+    allowedValues: [...HOOK_FAILURE_MODES],
+    description:
+      'What the deploy-time hook does with a Neptune cluster or graph whose key is not customer managed: FAIL refuses it, WARN lets it go on with a warning',
+  });
+}
+
+/** CreateHook (default true) and HookFailureMode of the standalone account template. */
+function hookSettings(stack: Stack): Pick<NeptuneCmkHookProps, 'condition' | 'failureMode'> {
+  const createHook = new CfnParameter(stack, 'CreateHook', {
+    type: 'String',
+    default: 'true',
+    allowedValues: ['true', 'false'],
+    description:
+      'false leaves out the deploy-time hook (CloudFormation Lambda Hook), e.g. where the NeptuneCmkHook StackSet already deploys it',
+  });
+  const condition = new CfnCondition(stack, 'CreateHookCondition', {
+    expression: Fn.conditionEquals(createHook.valueAsString, 'true'),
+  });
+  return { condition, failureMode: hookFailureModeParameter(stack).valueAsString };
 }
 
 function remediationSettings(stack: Stack): RemediationOptions {
@@ -264,6 +341,7 @@ function parameterGroups(stack: Stack, groups: [string, string[]][]): void {
 const CODE_GROUP: [string, string[]] = ['Function code (release zip in S3)', ['CodeS3Bucket', 'CodeS3Key', 'Architecture']];
 const RULE_PARAMETER_GROUP = Object.values(CFN_PARAMETER_NAMES).filter((n) => n !== CFN_PARAMETER_NAMES[EXECUTION_ROLE_PARAMETER]);
 const OPERATIONS_GROUP: [string, string[]] = ['Operations', ['LogRetentionDays', 'LogKmsKeyArn', 'AlarmTopicArn']];
+const HOOK_GROUP_LABEL = 'Deploy-time hook (CloudFormation Lambda Hook)';
 
 export interface StandaloneStackProps extends StackProps {
   /** Version in the default CodeS3Key. */
@@ -289,9 +367,10 @@ function standaloneProps(description: string, props: StandaloneStackProps): Stac
   return { description, synthesizer: new BootstraplessSynthesizer(), analyticsReporting: false, ...rest };
 }
 
-/** NeptuneCmkRule as a standalone template (single account). */
+/** NeptuneCmkRule as a standalone template (single account), with the hook unless CreateHook=false. */
 export class NeptuneCmkStandaloneAccountStack extends Stack {
   readonly rule: NeptuneCmkRule;
+  readonly hook: NeptuneCmkHook;
 
   constructor(scope: Construct, id: string, props: StandaloneStackProps) {
     super(
@@ -310,10 +389,19 @@ export class NeptuneCmkStandaloneAccountStack extends Stack {
       deployTimeParameters: new DeployTimeRuleParameters(this, 900),
       remediation: remediationSettings(this),
     });
-    useArchitectureParameter(this.rule, common.architecture);
+    // The hook under CreateHook: the rule's code and its InputParameters as text.
+    this.hook = new NeptuneCmkHook(this, 'NeptuneCmkHook', {
+      ...hookSettings(this),
+      code: this.rule.code,
+      ruleParametersJson: this.rule.inputParametersJson,
+      logRetention: common.rule.logRetention,
+      logKmsKeyArn: common.rule.logKmsKeyArn,
+    });
+    useArchitectureParameter([this.rule.function, this.hook.function], common.architecture);
     parameterGroups(this, [
       CODE_GROUP,
       ['Rule', ['RuleName', 'CreateRule', 'MaximumExecutionFrequency', ...RULE_PARAMETER_GROUP]],
+      [HOOK_GROUP_LABEL, ['CreateHook', 'HookFailureMode']],
       ['Remediation of key-state failures', ['Remediation', 'RemediationMaximumAttempts', 'RemediationRetrySeconds']],
       OPERATIONS_GROUP,
     ]);
@@ -322,6 +410,7 @@ export class NeptuneCmkStandaloneAccountStack extends Stack {
     new CfnOutput(this, 'ConfigRuleName', { value: configRule.ref, condition: configRule.cfnOptions.condition });
     addAlarmOutputs(this, this.rule);
     addRemediationOutputs(this, this.rule);
+    addHookOutputs(this, this.hook);
   }
 }
 
@@ -380,7 +469,7 @@ export class NeptuneCmkStandaloneOrgStack extends Stack {
         ).toString(),
       },
     });
-    useArchitectureParameter(this.rule, common.architecture);
+    useArchitectureParameter([this.rule.function], common.architecture);
     Validations.of(this.rule.organizationConfigRule!).acknowledge({
       id: 'CloudFormation-Validate::F3031',
       reason:
@@ -401,5 +490,45 @@ export class NeptuneCmkStandaloneOrgStack extends Stack {
     const orgRule = this.rule.organizationConfigRule!;
     new CfnOutput(this, 'OrganizationConfigRuleName', { value: orgRule.ref, condition: orgRule.cfnOptions.condition });
     addAlarmOutputs(this, this.rule);
+  }
+}
+
+/**
+ * NeptuneCmkHook as a standalone template, StackSet-ready: the hook alone,
+ * for an organization that rolls it out to every account and region with a
+ * service-managed StackSet (its roles have no names: CAPABILITY_IAM). The
+ * rule parameters are the account template's, with the same names and limits.
+ */
+export class NeptuneCmkStandaloneHookStack extends Stack {
+  readonly hook: NeptuneCmkHook;
+
+  constructor(scope: Construct, id: string, props: StandaloneStackProps) {
+    super(
+      scope,
+      id,
+      standaloneProps(
+        'neptune-cmk: CloudFormation Lambda Hook refusing Neptune clusters and graphs not encrypted with a KMS customer managed key (standalone template, StackSet-ready)',
+        props,
+      ),
+    );
+    acknowledgeOptionalParameters(this);
+    const { code, architecture } = codeSettings(this, props.codeVersion);
+    const failureMode = hookFailureModeParameter(this);
+    // The account template's limit, so one set of values suits both templates.
+    const ruleParameters = new DeployTimeRuleParameters(this, 900);
+    this.hook = new NeptuneCmkHook(this, 'NeptuneCmkHook', {
+      code,
+      ruleParametersJson: ruleParameters.accountRuleJson(),
+      failureMode: failureMode.valueAsString,
+      ...logSettings(this),
+    });
+    useArchitectureParameter([this.hook.function], architecture);
+    parameterGroups(this, [
+      CODE_GROUP,
+      [HOOK_GROUP_LABEL, ['HookFailureMode']],
+      ['Rule parameters (as the Config rule takes them)', RULE_PARAMETER_GROUP],
+      ['Operations', ['LogRetentionDays', 'LogKmsKeyArn']],
+    ]);
+    addHookOutputs(this, this.hook);
   }
 }

@@ -66,8 +66,9 @@ npx --no-install cdk synth --quiet --no-notices \
 shopt -s nullglob
 templates=(cdk.out/*.template.json)
 shopt -u nullglob
-if [ "${#templates[@]}" -ne 3 ]; then
-  say "expected 3 templates in cdk.out, found ${#templates[@]}" >&2
+# NeptuneCmkRule, NeptuneCmkOrgRule, NeptuneCmkMemberRole, NeptuneCmkHook
+if [ "${#templates[@]}" -ne 4 ]; then
+  say "expected 4 templates in cdk.out (account, organization, member role, hook), found ${#templates[@]}" >&2
   exit 1
 fi
 
@@ -77,8 +78,8 @@ if [ -n "${STANDALONE_DIR:-}" ]; then
   # make test builds dist/ once; lint those very templates rather than a second synth.
   say "standalone templates from $STANDALONE_DIR (make dist)"
   standalone=("$(abspath "$STANDALONE_DIR")"/*.template.json)
-  if [ "${#standalone[@]}" -ne 3 ] || [ ! -f "${standalone[0]}" ]; then
-    say "expected 3 standalone templates in $STANDALONE_DIR: run make dist" >&2
+  if [ "${#standalone[@]}" -ne 4 ] || [ ! -f "${standalone[0]}" ]; then
+    say "expected 4 standalone templates (account, organization, member role, hook) in $STANDALONE_DIR: run make dist" >&2
     exit 1
   fi
 else

@@ -2,9 +2,10 @@
 # Writes the templates for deploying neptune-cmk without the CDK, from the same
 # CDK app (`-c codeSource=s3`, lib/standalone.ts):
 #
-#   OUT_DIR/NeptuneCmkRule.template.json        single account (CAPABILITY_IAM)
+#   OUT_DIR/NeptuneCmkRule.template.json        single account, with the deploy-time hook (CAPABILITY_IAM)
 #   OUT_DIR/NeptuneCmkOrgRule.template.json     organization rule (CAPABILITY_NAMED_IAM)
 #   OUT_DIR/NeptuneCmkMemberRole.template.json  member execution role, StackSet-ready
+#   OUT_DIR/NeptuneCmkHook.template.json        the deploy-time hook alone, StackSet-ready (CAPABILITY_IAM)
 #   OUT_DIR/neptune-cmk-conformance-pack.yaml   the conformance pack
 #
 # The function code is a CloudFormation parameter pair, CodeS3Bucket and
@@ -47,7 +48,8 @@ say "synthesizing standalone templates for version $VERSION"
 npx --no-install cdk synth --quiet --no-notices -c codeSource=s3 -c codeVersion="$VERSION" -o "$synth_dir" >/dev/null
 
 mkdir -p "$OUT_DIR"
-for stack in NeptuneCmkRule NeptuneCmkOrgRule NeptuneCmkMemberRole; do
+STACKS=(NeptuneCmkRule NeptuneCmkOrgRule NeptuneCmkMemberRole NeptuneCmkHook)
+for stack in "${STACKS[@]}"; do
   template="$synth_dir/$stack.template.json"
   if [ ! -f "$template" ]; then
     say "cdk synth wrote no $stack.template.json" >&2
@@ -61,4 +63,4 @@ for stack in NeptuneCmkRule NeptuneCmkOrgRule NeptuneCmkMemberRole; do
   cp "$template" "$OUT_DIR/$stack.template.json"
 done
 cp conformance-pack/neptune-cmk.yaml "$OUT_DIR/neptune-cmk-conformance-pack.yaml"
-say "wrote $OUT_DIR: NeptuneCmkRule.template.json NeptuneCmkOrgRule.template.json NeptuneCmkMemberRole.template.json neptune-cmk-conformance-pack.yaml (CodeS3Key default neptune-cmk-rule-$VERSION-x86_64.zip)"
+say "wrote $OUT_DIR: $(printf '%s.template.json ' "${STACKS[@]}")neptune-cmk-conformance-pack.yaml (CodeS3Key default neptune-cmk-rule-$VERSION-x86_64.zip)"

@@ -1,4 +1,8 @@
-/** NeptuneCmkRule (single account): function, log group, IAM, permission, Config rule. */
+/**
+ * NeptuneCmkRule (single account): function, log group, IAM, permission, Config
+ * rule. The rule's resources are asserted alone (NO_HOOK); the hook the stack
+ * has by default is asserted in hook.test.ts.
+ */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,13 +10,13 @@ import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { SID } from '../lib/permissions';
 import { RULE_DESCRIPTION } from '../lib/rule-parameters';
-import { KEY_A, KEY_B, accountStack, arn, nagFindings, only, statementsBySid } from './helpers';
+import { KEY_A, KEY_B, NO_HOOK, accountStack, arn, nagFindings, only, statementsBySid } from './helpers';
 
 const RESOURCE_TYPES = ['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::RDS::DBClusterSnapshot', 'AWS::KMS::Key'];
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:neptune-cmk-ops';
 
-describe('account stack with default context', () => {
-  const stack = accountStack();
+describe('account stack with default context, without the hook', () => {
+  const stack = accountStack(NO_HOOK);
   const template = Template.fromStack(stack);
   const fn = only(template, 'AWS::Lambda::Function');
   const rule = only(template, 'AWS::Config::ConfigRule');
@@ -286,7 +290,7 @@ describe('account stack context', () => {
   });
 
   test('logKmsKeyArn encrypts the log group with that key', () => {
-    expect(only(Template.fromStack(accountStack({ logKmsKeyArn: KEY_A })), 'AWS::Logs::LogGroup').resource.Properties).toEqual({
+    expect(only(Template.fromStack(accountStack({ ...NO_HOOK, logKmsKeyArn: KEY_A })), 'AWS::Logs::LogGroup').resource.Properties).toEqual({
       RetentionInDays: 365,
       KmsKeyId: KEY_A,
     });
@@ -350,7 +354,7 @@ describe('account stack context', () => {
   });
 
   test('createRule=false: function, permission and IAM only (for the conformance pack)', () => {
-    const stack = accountStack({ createRule: 'false' });
+    const stack = accountStack({ ...NO_HOOK, createRule: 'false' });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Config::ConfigRule', 0);
     template.resourceCountIs('AWS::Lambda::Function', 1);

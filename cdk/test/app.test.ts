@@ -8,7 +8,7 @@ import { DEFAULT_BOOTSTRAP_DIR, STACK_KINDS, readAppContext, workspaceVersion } 
 import { CDK_DIR, KEY_A, fakeBootstrapDir, newApp } from './helpers';
 
 describe('readAppContext', () => {
-  test('defaults: all three stacks, x86_64, bootstrap under <repo>/target/lambda', () => {
+  test('defaults: all four stacks, x86_64, bootstrap under <repo>/target/lambda, the hook on with FAIL', () => {
     const app = newApp({ bootstrapDir: undefined });
     const ctx = readAppContext(app.node);
     expect(ctx.stacks).toEqual(STACK_KINDS);
@@ -18,6 +18,7 @@ describe('readAppContext', () => {
     expect(ctx.rule.ruleParameters).toEqual({});
     expect(ctx.rule.remediation).toBeUndefined();
     expect(ctx.organization).toEqual({});
+    expect(ctx.hook).toEqual({ enabled: true, failureMode: 'FAIL' });
     expect(ctx.codeSource).toBe('asset');
     expect(ctx.codeVersion).toBeUndefined();
   });
@@ -39,6 +40,8 @@ describe('readAppContext', () => {
     ['organizationId', 'o-a1b2c3d4e5', 'OrganizationId'],
     ['remediation', 'manual', 'Remediation'],
     ['logRetentionDays', '30', 'LogRetentionDays'],
+    ['hook', 'false', 'CreateHook'],
+    ['hookFailureMode', 'WARN', 'HookFailureMode'],
   ])('codeSource=s3 refuses -c %s: it is the parameter of the same meaning', (key, value, parameter) => {
     expect(() => readAppContext(newApp({ codeSource: 's3', [key]: value }).node)).toThrow(
       new RegExp(`context '${key}': with codeSource=s3 this is the CloudFormation parameter ${parameter}`),
@@ -72,10 +75,22 @@ describe('readAppContext', () => {
 
   test('stack picks one stack', () => {
     expect(readAppContext(newApp({ stack: 'member' }).node).stacks).toEqual(['member']);
+    expect(readAppContext(newApp({ stack: 'hook' }).node).stacks).toEqual(['hook']);
   });
 
   test('unknown stack kind is rejected', () => {
-    expect(() => readAppContext(newApp({ stack: 'all' }).node)).toThrow(/context 'stack'.*account, organization, member/);
+    expect(() => readAppContext(newApp({ stack: 'all' }).node)).toThrow(/context 'stack'.*account, organization, member, hook/);
+  });
+
+  test('hook and hookFailureMode', () => {
+    expect(readAppContext(newApp({ hook: 'false' }).node).hook).toEqual({ enabled: false, failureMode: 'FAIL' });
+    expect(readAppContext(newApp({ hook: false, hookFailureMode: 'WARN' }).node).hook).toEqual({ enabled: false, failureMode: 'WARN' });
+    expect(() => readAppContext(newApp({ hookFailureMode: 'ROLLBACK' }).node)).toThrow(/context 'hookFailureMode'.*FAIL, WARN/);
+    expect(() => readAppContext(newApp({ hook: 'off' }).node)).toThrow(/context 'hook'.*true or false/);
+  });
+
+  test('stack=hook with hook=false is a contradiction', () => {
+    expect(() => readAppContext(newApp({ stack: 'hook', hook: 'false' }).node)).toThrow(/context 'hook'.*stack=hook/);
   });
 
   test('empty strings count as unset', () => {
@@ -130,21 +145,35 @@ function runApp(context: Record<string, string>): string[] {
 }
 
 describe('bin/app.ts', () => {
-  test('defines NeptuneCmkRule, NeptuneCmkOrgRule and NeptuneCmkMemberRole', () => {
+  test('defines NeptuneCmkRule, NeptuneCmkOrgRule, NeptuneCmkMemberRole and NeptuneCmkHook', () => {
     expect(runApp({ bootstrapDir: fakeBootstrapDir(), organizationId: 'o-a1b2c3d4e5' })).toEqual(
-      ['NeptuneCmkMemberRole', 'NeptuneCmkOrgRule', 'NeptuneCmkRule'].sort(),
+      ['NeptuneCmkHook', 'NeptuneCmkMemberRole', 'NeptuneCmkOrgRule', 'NeptuneCmkRule'].sort(),
     );
   });
 
-  test('codeSource=s3: the three standalone templates, without a bootstrap, an organization id or CDK assets', () => {
+  test('codeSource=s3: the four standalone templates, without a bootstrap, an organization id or CDK assets', () => {
     const { outdir, stacks } = synthApp({ codeSource: 's3', codeVersion: '0.0.1', bootstrapDir: path.join(os.tmpdir(), 'no-such-dir') });
-    expect(stacks).toEqual(['NeptuneCmkMemberRole', 'NeptuneCmkOrgRule', 'NeptuneCmkRule']);
-    for (const stack of ['NeptuneCmkRule', 'NeptuneCmkOrgRule']) {
+    expect(stacks).toEqual(['NeptuneCmkHook', 'NeptuneCmkMemberRole', 'NeptuneCmkOrgRule', 'NeptuneCmkRule']);
+    for (const stack of ['NeptuneCmkRule', 'NeptuneCmkOrgRule', 'NeptuneCmkHook']) {
       const template = JSON.parse(fs.readFileSync(path.join(outdir, `${stack}.template.json`), 'utf8'));
       expect(template.Parameters.CodeS3Key.Default).toBe('neptune-cmk-rule-0.0.1-x86_64.zip');
       expect(Object.keys(template.Parameters).filter((p) => /Asset|BootstrapVersion/.test(p))).toEqual([]);
     }
     expect(fs.readdirSync(outdir).filter((f) => f.startsWith('asset.'))).toEqual([]);
+  });
+
+  test('stack=hook: the hook stack alone, with -c hookFailureMode', () => {
+    const { outdir, stacks } = synthApp({ stack: 'hook', hookFailureMode: 'WARN', bootstrapDir: fakeBootstrapDir() });
+    expect(stacks).toEqual(['NeptuneCmkHook']);
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'NeptuneCmkHook.template.json'), 'utf8'));
+    const hooks = Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::CloudFormation::LambdaHook');
+    expect(hooks.map((h: any) => h.Properties.FailureMode)).toEqual(['WARN']);
+  });
+
+  test('hook=false: the account stack without any hook resource', () => {
+    const { outdir } = synthApp({ stack: 'account', hook: 'false', bootstrapDir: fakeBootstrapDir() });
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'NeptuneCmkRule.template.json'), 'utf8'));
+    expect(Object.keys(template.Resources).filter((id) => id.startsWith('NeptuneCmkHook'))).toEqual([]);
   });
 
   test('stack=member needs neither a bootstrap nor an organization id', () => {

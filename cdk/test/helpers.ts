@@ -1,7 +1,8 @@
 /**
  * Test helpers: an App with the same feature flags as cdk.json, a fake
  * `bootstrap` so no Rust build is needed, stacks built from context exactly
- * as bin/app.ts builds them, and the cdk-nag findings of a stack.
+ * as bin/app.ts builds them, the cdk-nag findings of a stack, and an
+ * evaluator of the intrinsics the standalone templates use.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -11,6 +12,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { NeptuneCmkAccountStack } from '../lib/account-stack';
 import { readAppContext } from '../lib/context';
+import { NeptuneCmkHookStack } from '../lib/hook-stack';
 import { NeptuneCmkMemberRoleStack } from '../lib/member-role-stack';
 import { NeptuneCmkOrgStack } from '../lib/organization-stack';
 
@@ -46,7 +48,16 @@ function withNag<T extends Stack>(stack: T): T {
 export function accountStack(context: Record<string, unknown> = {}): NeptuneCmkAccountStack {
   const app = newApp(context);
   const ctx = readAppContext(app.node);
-  return withNag(new NeptuneCmkAccountStack(app, 'NeptuneCmkRule', { rule: ctx.rule }));
+  return withNag(new NeptuneCmkAccountStack(app, 'NeptuneCmkRule', { rule: ctx.rule, hook: ctx.hook }));
+}
+
+/** Context that leaves the hook out of the account stack, for tests of the rule's resources alone. */
+export const NO_HOOK = { hook: 'false' } as const;
+
+export function hookStack(context: Record<string, unknown> = {}): NeptuneCmkHookStack {
+  const app = newApp({ stack: 'hook', ...context });
+  const ctx = readAppContext(app.node);
+  return withNag(new NeptuneCmkHookStack(app, 'NeptuneCmkHook', { rule: ctx.rule, hook: ctx.hook }));
 }
 
 export function orgStack(context: Record<string, unknown> = { organizationId: ORG_ID }): NeptuneCmkOrgStack {
@@ -57,6 +68,24 @@ export function orgStack(context: Record<string, unknown> = { organizationId: OR
 
 export function memberStack(): NeptuneCmkMemberRoleStack {
   return withNag(new NeptuneCmkMemberRoleStack(newApp(), 'NeptuneCmkMemberRole'));
+}
+
+/** A standalone stack (`codeSource=s3`) with cdk-nag, its template and the template's JSON. */
+export function buildStandalone<T extends Stack>(make: (app: App) => T): { stack: T; json: any; template: Template } {
+  const app = newApp({ codeSource: 's3' });
+  const stack = make(app);
+  Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+  const template = Template.fromStack(stack);
+  return { stack, json: template.toJSON(), template };
+}
+
+/** The single resource of a type in template JSON whose logical id contains `idPart`. */
+export function resource(json: any, type: string, idPart = ''): any {
+  const found = Object.entries(json.Resources).filter(([id, r]: [string, any]) => r.Type === type && id.includes(idPart));
+  if (found.length !== 1) {
+    throw new Error(`expected one ${type} (${idPart}), found ${found.length}`);
+  }
+  return found[0][1];
 }
 
 /** Unsuppressed cdk-nag AwsSolutions errors and warnings of a stack. */
@@ -121,3 +150,46 @@ export function arn(rest: string): unknown {
   }
   return { 'Fn::Join': ['', parts] };
 }
+
+/**
+ * Evaluates the intrinsics a standalone template uses for InputParameters and
+ * the hook's environment, given parameter values: what CloudFormation would
+ * send. Unset parameters take their Default.
+ */
+export function evaluate(value: any, json: any, parameters: Record<string, string>): any {
+  const condition = (name: string): boolean => evaluate(json.Conditions[name], json, parameters);
+  if (Array.isArray(value)) {
+    return value.map((v) => evaluate(v, json, parameters)).filter((v) => v !== NO_VALUE);
+  }
+  if (value === null || typeof value !== 'object') {
+    return value;
+  }
+  const [fn] = Object.keys(value);
+  const args = value[fn];
+  switch (fn) {
+    case 'Ref':
+      if (args === 'AWS::NoValue') return NO_VALUE;
+      return parameters[args] ?? json.Parameters[args].Default;
+    case 'Fn::If':
+      return evaluate(condition(args[0]) ? args[1] : args[2], json, parameters);
+    case 'Fn::Join':
+      return evaluate(args[1], json, parameters).join(args[0]);
+    case 'Fn::Equals':
+      return evaluate(args[0], json, parameters) === evaluate(args[1], json, parameters);
+    case 'Fn::Not':
+      return !evaluate(args[0], json, parameters);
+    case 'Fn::Or':
+      return args.some((a: unknown) => evaluate(a, json, parameters));
+    case 'Fn::And':
+      return args.every((a: unknown) => evaluate(a, json, parameters));
+    case 'Condition':
+      return condition(args);
+    default:
+      return Object.fromEntries(
+        Object.entries(value)
+          .map(([k, v]) => [k, evaluate(v, json, parameters)])
+          .filter(([, v]) => v !== NO_VALUE),
+      );
+  }
+}
+const NO_VALUE = Symbol('AWS::NoValue');

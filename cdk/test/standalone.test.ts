@@ -4,9 +4,7 @@
  * CloudFormation parameter, with the same alarms, log group and IAM as the CDK path.
  */
 import * as fs from 'fs';
-import { App, Aspects, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
 import { SID } from '../lib/permissions';
 import {
   LOG_RETENTION_DAYS,
@@ -14,71 +12,18 @@ import {
   NeptuneCmkStandaloneOrgStack,
   releaseZipName,
 } from '../lib/standalone';
-import { arn, nagFindings, newApp, only, statementsBySid } from './helpers';
+import { arn, buildStandalone as build, evaluate, nagFindings, only, resource, statementsBySid } from './helpers';
 
 const VERSION = '9.8.7';
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-
-function build<T extends Stack>(make: (app: App) => T): { stack: T; json: any; template: Template } {
-  const app = newApp({ codeSource: 's3' });
-  const stack = make(app);
-  Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
-  const template = Template.fromStack(stack);
-  return { stack, json: template.toJSON(), template };
-}
-
-/**
- * Evaluates the intrinsics a standalone template uses for InputParameters,
- * given parameter values: what CloudFormation would send to AWS Config.
- */
-function evaluate(value: any, json: any, parameters: Record<string, string>): any {
-  const condition = (name: string): boolean => evaluate(json.Conditions[name], json, parameters);
-  if (Array.isArray(value)) {
-    return value.map((v) => evaluate(v, json, parameters)).filter((v) => v !== NO_VALUE);
-  }
-  if (value === null || typeof value !== 'object') {
-    return value;
-  }
-  const [fn] = Object.keys(value);
-  const args = value[fn];
-  switch (fn) {
-    case 'Ref':
-      if (args === 'AWS::NoValue') return NO_VALUE;
-      return parameters[args] ?? json.Parameters[args].Default;
-    case 'Fn::If':
-      return evaluate(condition(args[0]) ? args[1] : args[2], json, parameters);
-    case 'Fn::Join':
-      return evaluate(args[1], json, parameters).join(args[0]);
-    case 'Fn::Equals':
-      return evaluate(args[0], json, parameters) === evaluate(args[1], json, parameters);
-    case 'Fn::Not':
-      return !evaluate(args[0], json, parameters);
-    case 'Condition':
-      return condition(args);
-    default:
-      return Object.fromEntries(
-        Object.entries(value)
-          .map(([k, v]) => [k, evaluate(v, json, parameters)])
-          .filter(([, v]) => v !== NO_VALUE),
-      );
-  }
-}
-const NO_VALUE = Symbol('AWS::NoValue');
-
-function resource(json: any, type: string, idPart = ''): any {
-  const found = Object.entries(json.Resources).filter(([id, r]: [string, any]) => r.Type === type && id.includes(idPart));
-  if (found.length !== 1) {
-    throw new Error(`expected one ${type} (${idPart}), found ${found.length}`);
-  }
-  return found[0][1];
-}
 
 describe.each([
   ['account', (app: App) => new NeptuneCmkStandaloneAccountStack(app, 'NeptuneCmkRule', { codeVersion: VERSION })],
   ['organization', (app: App) => new NeptuneCmkStandaloneOrgStack(app, 'NeptuneCmkOrgRule', { codeVersion: VERSION })],
 ])('standalone %s template', (_kind, make) => {
   const { stack, json, template } = build(make);
-  const fn = resource(json, 'AWS::Lambda::Function');
+  // The rule's function; the account template's hook is asserted in hook.test.ts.
+  const fn = resource(json, 'AWS::Lambda::Function', 'NeptuneCmkRule');
 
   test('no CDK asset parameters, no BootstrapVersion parameter or rule, no CDK metadata resource', () => {
     expect(Object.keys(json.Parameters).filter((p) => /^AssetParameters|BootstrapVersion/.test(p))).toEqual([]);
@@ -113,7 +58,7 @@ describe.each([
   });
 
   test('log group: retention from LogRetentionDays (default 365), key from LogKmsKeyArn when set, retained', () => {
-    const logGroup = resource(json, 'AWS::Logs::LogGroup');
+    const logGroup = resource(json, 'AWS::Logs::LogGroup', 'NeptuneCmkRule');
     expect(logGroup.Properties).toEqual({
       RetentionInDays: { Ref: 'LogRetentionDays' },
       KmsKeyId: { 'Fn::If': ['HasLogKmsKeyArn', { Ref: 'LogKmsKeyArn' }, { Ref: 'AWS::NoValue' }] },
@@ -228,7 +173,9 @@ describe('standalone account template', () => {
   });
 
   test('rule compliance is read on this rule, or on config-rule/* of the account when the pack owns the rule', () => {
-    const statement = statementsBySid(template, (id) => !id.includes('RepairKeyRunbook'))[SID.readRuleCompliance];
+    const statement = statementsBySid(template, (id) => id.startsWith('NeptuneCmkRule') && !id.includes('RepairKeyRunbook'))[
+      SID.readRuleCompliance
+    ];
     const ruleId = Object.keys(json.Resources).find((id) => json.Resources[id].Type === 'AWS::Config::ConfigRule');
     expect(statement.Resource).toEqual({
       'Fn::If': ['CreateRuleCondition', { 'Fn::GetAtt': [ruleId, 'Arn'] }, arn(':config:<Region>:<Account>:config-rule/*')],

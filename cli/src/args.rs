@@ -22,7 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate every Neptune cluster, instance and cluster snapshot now.
     Audit(AuditArgs),
-    /// Run the Lambda handler on a saved Config event and print its evaluations.
+    /// Run the Lambda handler on a saved Config event (print its evaluations)
+    /// or CloudFormation hook request (print the hook's answer).
     Evaluate(EvaluateArgs),
     /// Report the rule's results for every account and region from a Config aggregator.
     Report(ReportArgs),
@@ -241,11 +242,17 @@ fn role_name(text: &str) -> Result<String, String> {
 /// `neptune-cmk evaluate`.
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
-    /// A Config Lambda event as JSON (as saved from the Lambda console or CloudWatch).
+    /// A Config Lambda event, or a CloudFormation Lambda Hook request, as JSON
+    /// (as saved from the Lambda console or CloudWatch).
     pub event: PathBuf,
-    /// Write the evaluations with PutEvaluations (default: only print them).
+    /// Write the evaluations with PutEvaluations (default: only print them);
+    /// Config events only.
     #[arg(long)]
     pub put: bool,
+    /// For a hook request: the rule's parameters as the hook function gets
+    /// them (the same JSON as the Config rule's ruleParameters).
+    #[arg(long, value_name = "JSON", env = "NEPTUNE_CMK_RULE_PARAMETERS")]
+    pub rule_parameters: Option<String>,
     /// Region to evaluate in; default: the profile's or AWS_REGION.
     #[arg(long)]
     pub region: Option<String>,

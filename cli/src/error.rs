@@ -55,6 +55,11 @@ pub enum Error {
         message: String,
     },
 
+    /// The hook could not judge a hook request; its answer (FAILED with
+    /// InternalFailure) was printed.
+    #[error("the hook answered FAILED with InternalFailure: {0}")]
+    HookFailure(String),
+
     /// The facts rule out what was asked, e.g. a cluster that is not Neptune.
     #[error("{0}")]
     Refused(String),

@@ -1,10 +1,16 @@
 //! `neptune-cmk evaluate EVENT [--put]`: the Lambda handler on a saved
-//! Config event, printing the evaluations in PutEvaluations' shape. Without
-//! `--put` the sink is a dry-run collector; with it, the PutEvaluations
-//! writer, recorded so the evaluations can still be printed.
+//! event, as the bootstrap tells them apart.
+//!
+//! - A Config event: the evaluations in PutEvaluations' shape. Without
+//!   `--put` the sink is a dry-run collector; with it, the PutEvaluations
+//!   writer, recorded so the evaluations can still be printed.
+//! - A CloudFormation Lambda Hook request: the hook's answer, exactly as the
+//!   function returns it (exit 0 SUCCESS, 1 FAILED NonCompliant, 2
+//!   InternalFailure).
 
 use aws_lambda_events::event::config::ConfigEvent;
-use neptune_cmk_evaluator::Evaluation;
+use neptune_cmk_evaluator::{Evaluation, HookErrorCode, HookRequest};
+use neptune_cmk_rule::hook::answer_json;
 use neptune_cmk_rule::sink::{Collector, Recording};
 use neptune_cmk_rule::writer::{EvaluationWriter, RetryPolicy};
 use neptune_cmk_rule::{Deadline, Rule};
@@ -19,13 +25,21 @@ pub async fn run(args: &EvaluateArgs) -> Result<Status, Error> {
         path: args.event.clone(),
         source,
     })?;
-    let event: ConfigEvent = serde_json::from_str(&text).map_err(|error| Error::BadFile {
+    let event: serde_json::Value = serde_json::from_str(&text).map_err(|error| Error::BadFile {
         path: args.event.clone(),
-        what: "is not a Config Lambda event",
+        what: "is not JSON",
         detail: error.to_string(),
     })?;
     let config = aws::sdk_config(args.profile.as_deref(), args.region.as_deref()).await;
     let rule = Rule::new(&config);
+    if HookRequest::is_hook_request(&event) {
+        return answer_hook(&rule, &event, args).await;
+    }
+    let event: ConfigEvent = serde_json::from_value(event).map_err(|error| Error::BadFile {
+        path: args.event.clone(),
+        what: "is neither a Config Lambda event nor a CloudFormation hook request",
+        detail: error.to_string(),
+    })?;
     let evaluations = if args.put {
         let open = |destination| {
             Recording::new(EvaluationWriter::new(destination, RetryPolicy::default()))
@@ -51,4 +65,30 @@ pub async fn run(args: &EvaluateArgs) -> Result<Status, Error> {
     };
     println!("{}", output::evaluations_json(&evaluations));
     Ok(Status::of(evaluations.iter().map(Evaluation::compliance)))
+}
+
+/// A hook request: the hook's answer, as the hook function returns it.
+async fn answer_hook(
+    rule: &Rule,
+    request: &serde_json::Value,
+    args: &EvaluateArgs,
+) -> Result<Status, Error> {
+    if args.put {
+        return Err(Error::Usage {
+            flag: "--put",
+            message: "a hook request gets an answer, not evaluations: drop --put".to_owned(),
+        });
+    }
+    let answer = rule
+        .answer_hook(request, args.rule_parameters.as_deref(), Deadline::none())
+        .await;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&answer_json(&answer)).unwrap_or_default()
+    );
+    match answer.error_code {
+        None => Ok(Status::AllCompliant),
+        Some(HookErrorCode::NonCompliant) => Ok(Status::NonCompliant),
+        Some(HookErrorCode::InternalFailure) => Err(Error::HookFailure(answer.message)),
+    }
 }

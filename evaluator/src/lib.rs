@@ -17,6 +17,8 @@
 //! - [`assess`] starts a decision, which the adapter drives through
 //!   [`Assessment`] by supplying cluster facts and [`KeyLookup`]s.
 //! - [`Evaluation`] is the output; [`Annotation`] guarantees its length.
+//! - [`HookRequest`] reads a CloudFormation Lambda Hook request and turns
+//!   the same decision into a [`HookAnswer`].
 //!
 //! Domain outcomes (not Neptune, deleted, unencrypted) are evaluations;
 //! [`Error`] is only for malformed input.
@@ -26,6 +28,7 @@ mod annotation;
 mod error;
 mod evaluation;
 mod event;
+mod hook;
 mod item;
 mod json;
 mod key;
@@ -39,6 +42,11 @@ pub use annotation::{Annotation, MAX_ANNOTATION_BYTES, TRUNCATION_MARKER};
 pub use error::Error;
 pub use evaluation::{Compliance, Evaluation, Reason};
 pub use event::InvokingEvent;
+pub use hook::{
+    AnnotationStatus, HookAnnotation, HookAnswer, HookAssessment, HookErrorCode, HookRequest,
+    HookStatus, InvocationPoint, PendingSource, Severity, SourceKind, ANNOTATION_NAME,
+    MAX_HOOK_MESSAGE_CHARS, NEPTUNE_CLUSTER_TYPE, NEPTUNE_GRAPH_TYPE,
+};
 pub use item::{ConfigurationItem, ItemHeader, ItemStatus};
 pub use key::{
     EncryptionLevel, KeyFacts, KeyLookup, KeyManager, KeyOrigin, KeyReference, KeyState,
@@ -46,8 +54,8 @@ pub use key::{
 pub use key_item::{KeyChange, KMS_KEY_TYPE};
 pub use params::RuleParameters;
 pub use resource::{
-    assess, partition_of, screen, Assessment, ClusterEncryption, Encryption, NeptuneResource,
-    PendingCluster, PendingKey, ResourceKind, Subject,
+    assess, partition_of, screen, Advice, Assessment, ClusterEncryption, Encryption,
+    NeptuneResource, PendingCluster, PendingKey, ResourceKind, Subject,
 };
 pub use scope::Scope;
 pub use timestamp::Timestamp;

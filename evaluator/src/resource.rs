@@ -76,6 +76,39 @@ pub struct Subject {
     pub region: Option<String>,
     /// Capture time of the item, or the sweep's notification time.
     pub ordering_timestamp: Timestamp,
+    /// Who reads the verdict's advice: the owner of a running resource, or
+    /// the author of the template that is about to create it.
+    pub advice: Advice,
+}
+
+/// The terms a verdict's fix is written in. A running cluster's key cannot
+/// change, so its fix is a migration; a resource not yet deployed is fixed
+/// in its template, with that template's property names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum Advice {
+    /// A deployed resource (Config, a sweep, an audit).
+    #[default]
+    Running,
+    /// A CloudFormation (or CDK) resource before deploy: `StorageEncrypted`,
+    /// `KmsKeyId`, `KmsKeyIdentifier`.
+    CloudFormation,
+    /// A Terraform resource before apply: `storage_encrypted`,
+    /// `kms_key_arn`, `kms_key_identifier`.
+    Terraform,
+}
+
+impl Advice {
+    /// How to name a customer managed key in the template.
+    fn set_key(self, kind: ResourceKind) -> &'static str {
+        match (self, kind) {
+            (Self::Terraform, ResourceKind::Graph) => {
+                "set kms_key_identifier to a customer managed key"
+            }
+            (Self::Terraform, _) => "set kms_key_arn to a customer managed key",
+            (_, ResourceKind::Graph) => "set KmsKeyIdentifier to a customer managed key",
+            _ => "set KmsKeyId to a customer managed key",
+        }
+    }
 }
 
 impl Subject {
@@ -97,7 +130,14 @@ impl Subject {
             partition: partition_of(arn, region.as_deref()).to_owned(),
             region,
             ordering_timestamp,
+            advice: Advice::Running,
         }
+    }
+
+    /// Writes the verdict's fix for `advice`'s reader.
+    pub fn with_advice(mut self, advice: Advice) -> Self {
+        self.advice = advice;
+        self
     }
 
     /// Sets the DB identifier shown in annotations.
@@ -514,11 +554,17 @@ impl PendingKey {
             KeyLookup::Found(facts) => {
                 let key = facts.arn.as_str();
                 if facts.key_manager == KeyManager::Aws {
+                    let fix = match subject.advice {
+                        Advice::Running => {
+                            "clone it into a new cluster with a customer managed key"
+                        }
+                        advice => advice.set_key(subject.kind),
+                    };
                     return verdict(
                         Reason::AwsManagedKey,
                         format!(
                             "{via}encrypted with the AWS managed key aws/rds ({key}), not a customer \
-                             managed key; clone it into a new cluster with a customer managed key"
+                             managed key; {fix}"
                         ),
                     );
                 }
@@ -574,12 +620,13 @@ impl PendingKey {
 
 fn aws_owned_key(subject: &Subject) -> Evaluation {
     // A key's choice is fixed at creation for graphs and clusters alike.
-    let fix = match subject.kind {
-        ResourceKind::Graph => {
+    let fix = match (subject.advice, subject.kind) {
+        (Advice::Running, ResourceKind::Graph) => {
             "a graph's key cannot be changed: create a new graph with a customer managed key \
              (kmsKeyIdentifier) and load the data into it"
         }
-        _ => "restore a snapshot into a new cluster with a customer managed key",
+        (Advice::Running, _) => "restore a snapshot into a new cluster with a customer managed key",
+        (advice, kind) => advice.set_key(kind),
     };
     subject.evaluation(
         Reason::AwsOwnedKey,
@@ -588,12 +635,20 @@ fn aws_owned_key(subject: &Subject) -> Evaluation {
 }
 
 fn unencrypted(subject: &Subject, via_cluster: Option<&str>) -> Evaluation {
-    let text = match (subject.kind, via_cluster) {
-        (_, Some(cluster)) => format!(
+    let text = match (subject.advice, subject.kind, via_cluster) {
+        (Advice::CloudFormation, ..) => {
+            "storage encryption is off; set StorageEncrypted: true and \
+             KmsKeyId to a customer managed key"
+                .to_owned()
+        }
+        (Advice::Terraform, ..) => "storage encryption is off; set storage_encrypted = true and \
+             kms_key_arn to a customer managed key"
+            .to_owned(),
+        (_, _, Some(cluster)) => format!(
             "its cluster {cluster} has storage encryption off; an existing cluster cannot be \
              encrypted: restore a snapshot into a new cluster with a customer managed key"
         ),
-        (ResourceKind::ClusterSnapshot, None) => "storage encryption is off; this snapshot \
+        (_, ResourceKind::ClusterSnapshot, None) => "storage encryption is off; this snapshot \
              cannot be encrypted in place: restore it into a new cluster with a customer managed \
              key, snapshot that, and delete this one"
             .to_owned(),

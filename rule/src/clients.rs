@@ -88,6 +88,26 @@ impl Session {
         self.own.get_or_init(|| Clients::new(&self.sdk_config))
     }
 
+    /// The function's own clients, in `region` when it is not theirs (a
+    /// hook judges a stack in the stack's region).
+    pub fn clients_in(&self, region: &str) -> Clients {
+        let own = self.own();
+        if own.region().as_deref() == Some(region) {
+            return own.clone();
+        }
+        let sdk_config = self
+            .sdk_config
+            .to_builder()
+            .region(aws_config::Region::new(region.to_owned()))
+            .build();
+        Clients::new(&sdk_config)
+    }
+
+    /// The function's own region, when configured.
+    pub fn region(&self) -> Option<String> {
+        self.sdk_config.region().map(ToString::to_string)
+    }
+
     /// The function's own clients, or, given a role, clients with
     /// credentials assumed from it (`ExecutionRoleName` in organization mode:
     /// every call, PutEvaluations included, then acts in that account).

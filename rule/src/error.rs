@@ -88,24 +88,34 @@ pub enum Error {
         remaining_ms: u128,
     },
 
+    /// A hook request restores or clones from a snapshot or cluster that
+    /// does not exist (or is not visible to the hook's role).
+    #[error(
+        "{what} {identifier} was not found in this account and region, so the key the new \
+         cluster would inherit cannot be judged; check the name, or give KmsKeyId"
+    )]
+    RestoreSourceNotFound {
+        /// What was looked for, e.g. `the DB cluster snapshot (SnapshotIdentifier)`.
+        what: &'static str,
+        /// Its identifier or ARN, as the template gives it.
+        identifier: String,
+    },
+
     /// A sweep or a key change judged and wrote what it could, but not
     /// everything: some resources could not be judged, or a failure (a
     /// listing, the stale-result lookup, the rule's scope, the deadline)
     /// stopped part of the work. Everything judged was written first.
-    #[error("{}", incomplete_message(.stopped_by.as_deref(), .unjudged, *.unjudged_count, *.written, *.stale_skipped))]
+    #[error("{}", incomplete_message(.stopped_by.as_deref(), .unjudged, .outcome))]
     Incomplete {
-        /// The failure that stopped part of the work, if one did.
+        /// The failure that stopped part of the work, if one did; then the
+        /// stale-result cleanup was skipped.
         stopped_by: Option<Box<Error>>,
         /// Resources that could not be judged, as `<type> <id>: <why>`; at
-        /// most [`MAX_NAMED`], the first ones met.
+        /// most [`MAX_NAMED`], the first ones met (`outcome.unjudged` counts
+        /// them all).
         unjudged: Vec<String>,
-        /// How many resources could not be judged in all.
-        unjudged_count: usize,
-        /// Evaluations written.
-        written: usize,
-        /// Whether the stale-result cleanup was skipped because of it.
-        stale_skipped: bool,
-        /// What the invocation did (for its metrics).
+        /// What the invocation did: evaluations written, resources not
+        /// judged, and the rest of its metrics.
         outcome: Box<crate::Outcome>,
     },
 }
@@ -116,10 +126,9 @@ pub(crate) const MAX_NAMED: usize = 10;
 fn incomplete_message(
     stopped_by: Option<&Error>,
     unjudged: &[String],
-    unjudged_count: usize,
-    written: usize,
-    stale_skipped: bool,
+    outcome: &crate::Outcome,
 ) -> String {
+    let (unjudged_count, written) = (outcome.unjudged, outcome.written);
     let mut parts = Vec::new();
     if let Some(cause) = stopped_by {
         parts.push(cause.to_string());
@@ -137,7 +146,7 @@ fn incomplete_message(
     parts.push(format!(
         "{written} evaluation(s) written, every judged one included"
     ));
-    if stale_skipped {
+    if stopped_by.is_some() {
         parts.push("stale results were not cleared".to_owned());
     }
     parts.join("; ")
@@ -160,6 +169,7 @@ impl Error {
             Self::AssumeRole { .. } => "AssumeRoleFailed",
             Self::PutEvaluations { .. } => "PutEvaluationsFailed",
             Self::DeadlineExceeded { .. } => "DeadlineExceeded",
+            Self::RestoreSourceNotFound { .. } => "RestoreSourceNotFound",
             Self::Incomplete {
                 stopped_by: Some(cause),
                 ..

@@ -15,7 +15,7 @@ use neptune_cmk_evaluator::{
 };
 
 use crate::aws::{aws_error, error_code};
-use crate::records::cluster_encryption;
+use crate::records::{cluster_encryption, snapshot_encryption};
 use crate::{Clients, Deadline, Error};
 
 /// DescribeKey and ListTagsForResource calls a sweep makes at once: enough
@@ -36,6 +36,8 @@ pub struct FactCache {
     clusters: HashMap<String, Option<ClusterEncryption>>,
     aws_managed_describable: Option<bool>,
     describe_key_calls: usize,
+    /// KMS clients for keys named by an ARN of another region.
+    regional_kms: HashMap<String, aws_sdk_kms::Client>,
 }
 
 /// What the evaluator needed to reach a verdict, kept for reports (the CLI
@@ -157,11 +159,22 @@ impl FactCache {
             return Ok(lookup.clone());
         }
         self.describe_key_calls += 1;
-        let mut lookup = describe_key(clients, &self.deadline, key.arn()).await?;
+        let kms = self.kms_for(clients, key.arn());
+        let lookup = describe_key(&kms, &self.deadline, key.arn()).await?;
+        self.settle(clients, key.arn().to_owned(), lookup).await
+    }
+
+    /// Refines a denial (see [`FactCache::key`]) and remembers the lookup.
+    async fn settle(
+        &mut self,
+        clients: &Clients,
+        arn: String,
+        mut lookup: KeyLookup,
+    ) -> Result<KeyLookup, Error> {
         if lookup == KeyLookup::AccessDenied && self.aws_managed_describable(clients).await? {
             lookup = KeyLookup::KeyPolicyDenied;
         }
-        self.keys.insert(key.arn().to_owned(), lookup.clone());
+        self.keys.insert(arn, lookup.clone());
         Ok(lookup)
     }
 
@@ -178,27 +191,53 @@ impl FactCache {
             .filter(|arn| !self.keys.contains_key(arn))
             .collect();
         let deadline = self.deadline;
-        let mut described = stream::iter(missing)
-            .map(|arn| async move {
-                let lookup = describe_key(clients, &deadline, &arn).await;
+        let missing: Vec<(String, aws_sdk_kms::Client)> = missing
+            .into_iter()
+            .map(|arn| {
+                let kms = self.kms_for(clients, &arn);
+                (arn, kms)
+            })
+            .collect();
+        let found: Vec<_> = stream::iter(missing)
+            .map(|(arn, kms)| async move {
+                let lookup = describe_key(&kms, &deadline, &arn).await;
                 (arn, lookup)
             })
-            .buffer_unordered(LOOKUPS_IN_FLIGHT);
-        let mut found = Vec::new();
-        while let Some(result) = described.next().await {
-            found.push(result);
-        }
-        drop(described);
+            .buffer_unordered(LOOKUPS_IN_FLIGHT)
+            .collect()
+            .await;
         for (arn, lookup) in found {
             self.describe_key_calls += 1;
             // A failure here is left for judging to meet (and report) again.
-            let Ok(mut lookup) = lookup else { continue };
-            if lookup == KeyLookup::AccessDenied && self.aws_managed_describable(clients).await? {
-                lookup = KeyLookup::KeyPolicyDenied;
+            if let Ok(lookup) = lookup {
+                self.settle(clients, arn, lookup).await?;
             }
-            self.keys.insert(arn, lookup);
         }
         Ok(())
+    }
+
+    /// The KMS client for `key_id`: keys are regional, so a key named by an
+    /// ARN of another region is described in that region, not the
+    /// clients' (a template may deploy to one region and name a key of
+    /// another).
+    fn kms_for(&mut self, clients: &Clients, key_id: &str) -> aws_sdk_kms::Client {
+        let own_region = clients.kms.config().region().map(|region| region.as_ref());
+        match arn_region(key_id) {
+            Some(region) if own_region != Some(region) => self
+                .regional_kms
+                .entry(region.to_owned())
+                .or_insert_with(|| {
+                    let config = clients
+                        .kms
+                        .config()
+                        .to_builder()
+                        .region(aws_sdk_kms::config::Region::new(region.to_owned()))
+                        .build();
+                    aws_sdk_kms::Client::from_conf(config)
+                })
+                .clone(),
+            _ => clients.kms.clone(),
+        }
     }
 
     /// Whether this caller may describe the account's AWS managed key:
@@ -208,13 +247,15 @@ impl FactCache {
             return Ok(known);
         }
         self.describe_key_calls += 1;
-        let known = describe_key(clients, &self.deadline, AWS_MANAGED_PROBE).await?
+        let known = describe_key(&clients.kms, &self.deadline, AWS_MANAGED_PROBE).await?
             != KeyLookup::AccessDenied;
         self.aws_managed_describable = Some(known);
         Ok(known)
     }
 
-    async fn cluster(
+    /// A cluster's encryption facts (DescribeDBClusters), once per
+    /// cluster; `None` when it does not exist.
+    pub async fn cluster(
         &mut self,
         clients: &Clients,
         identifier: &str,
@@ -271,12 +312,18 @@ impl FactCache {
     }
 }
 
+/// The region of an ARN (`arn:<partition>:<service>:<region>:…`).
+fn arn_region(arn: &str) -> Option<&str> {
+    let mut parts = arn.strip_prefix("arn:")?.split(':');
+    parts.nth(2).filter(|region| !region.is_empty())
+}
+
 async fn describe_key(
-    clients: &Clients,
+    kms: &aws_sdk_kms::Client,
     deadline: &Deadline,
     key_id: &str,
 ) -> Result<KeyLookup, Error> {
-    let call = clients.kms.describe_key().key_id(key_id).send();
+    let call = kms.describe_key().key_id(key_id).send();
     let output = match deadline.bound("describing KMS keys", call).await? {
         Ok(output) => output,
         Err(error) => {
@@ -317,6 +364,39 @@ async fn describe_key(
                 .unwrap_or(""),
         ),
     }))
+}
+
+/// A cluster snapshot's encryption facts (DescribeDBClusterSnapshots), by
+/// identifier or ARN (a snapshot shared from another account is named by its
+/// ARN); `None` when it does not exist.
+pub async fn describe_snapshot(
+    clients: &Clients,
+    deadline: &Deadline,
+    identifier: &str,
+) -> Result<Option<ClusterEncryption>, Error> {
+    let call = clients
+        .neptune
+        .describe_db_cluster_snapshots()
+        .db_cluster_snapshot_identifier(identifier)
+        .include_shared(identifier.starts_with("arn:"))
+        .send();
+    match deadline
+        .bound("describing a DB cluster snapshot", call)
+        .await?
+    {
+        Ok(output) => Ok(output
+            .db_cluster_snapshots()
+            .first()
+            .map(snapshot_encryption)),
+        Err(error) if error_code(&error).as_deref() == Some("DBClusterSnapshotNotFoundFault") => {
+            Ok(None)
+        }
+        Err(error) => Err(aws_error(
+            "rds:DescribeDBClusterSnapshots",
+            identifier,
+            &error,
+        )),
+    }
 }
 
 async fn describe_cluster(

@@ -44,6 +44,11 @@ impl Rule {
         self
     }
 
+    /// The function's own clients and the means to act elsewhere.
+    pub(crate) fn session(&self) -> &Session {
+        &self.session
+    }
+
     /// Handles one Config event. `open_sink` receives where the evaluations
     /// belong (Config client and result token) and returns the sink that
     /// takes them; it is returned with the outcome.
@@ -178,12 +183,13 @@ fn rule_name(event: &ConfigEvent) -> Result<&str, Error> {
 
 /// What kept an invocation from doing all of its work, collected while the
 /// rest goes on and reported once everything judged is written.
+/// Any failure that stopped part of the work also skips the stale cleanup.
 #[derive(Debug, Default)]
 struct Problems {
     stopped_by: Option<Error>,
+    /// The first [`MAX_NAMED`] resources not judged (`Outcome::unjudged`
+    /// counts them all).
     unjudged: Vec<String>,
-    unjudged_count: usize,
-    stale_skipped: bool,
 }
 
 impl Problems {
@@ -191,10 +197,6 @@ impl Problems {
     fn stopped(&mut self, error: Error) {
         warn!(%error, "part of the invocation stopped");
         self.stopped_by.get_or_insert(error);
-    }
-
-    fn any(&self) -> bool {
-        self.stopped_by.is_some() || self.unjudged_count > 0
     }
 }
 
@@ -326,7 +328,6 @@ impl<S: EvaluationSink> Run<S> {
                 Scope::everything()
             }
             Err(error) => {
-                self.problems.stale_skipped = true;
                 self.problems.stopped(error);
                 Scope::everything()
             }
@@ -349,13 +350,12 @@ impl<S: EvaluationSink> Run<S> {
         let previous = match previous {
             Ok(previous) => previous,
             Err(error) => {
-                self.problems.stale_skipped = true;
                 self.problems.stopped(error);
                 return Ok(());
             }
         };
-        if !report.listed_everything() || self.problems.stale_skipped {
-            self.problems.stale_skipped = true;
+        // A listing that stopped, or no scope: some resources were not seen.
+        if self.problems.stopped_by.is_some() {
             return Ok(());
         }
         for (resource_type, resource_id) in previous.stale(&report.seen) {
@@ -389,18 +389,7 @@ impl<S: EvaluationSink> Run<S> {
     /// saw stays in the report for the stale cleanup.
     fn absorb(&mut self, report: &mut SweepReport) {
         self.outcome.describe_key_calls += report.describe_key_calls;
-        self.outcome.unjudged += report.unjudged_count;
-        self.problems.unjudged_count += report.unjudged_count;
-        for unjudged in std::mem::take(&mut report.unjudged) {
-            if self.problems.unjudged.len() < MAX_NAMED {
-                self.problems.unjudged.push(format!(
-                    "{} {}: {}",
-                    unjudged.resource_type, unjudged.name, unjudged.error
-                ));
-            }
-        }
         if let Some(stopped) = report.stopped.take() {
-            self.problems.stale_skipped = true;
             self.problems.stopped(stopped);
         }
     }
@@ -412,13 +401,10 @@ impl<S: EvaluationSink> Run<S> {
         self.sink.flush().await?;
         done?;
         self.outcome.written = self.sink.written();
-        if self.problems.any() {
+        if self.problems.stopped_by.is_some() || self.outcome.unjudged > 0 {
             return Err(Error::Incomplete {
                 stopped_by: self.problems.stopped_by.map(Box::new),
                 unjudged: self.problems.unjudged,
-                unjudged_count: self.problems.unjudged_count,
-                written: self.outcome.written,
-                stale_skipped: self.problems.stale_skipped,
                 outcome: Box::new(self.outcome),
             });
         }
@@ -435,5 +421,13 @@ impl<S: EvaluationSink> JudgementSink for Run<S> {
         self.record(judgement.evaluation).await
     }
 
-    fn unjudged(&mut self, _resource: &Unjudged) {}
+    fn unjudged(&mut self, resource: &Unjudged) {
+        self.outcome.unjudged += 1;
+        if self.problems.unjudged.len() < MAX_NAMED {
+            self.problems.unjudged.push(format!(
+                "{} {}: {}",
+                resource.resource_type, resource.name, resource.error
+            ));
+        }
+    }
 }

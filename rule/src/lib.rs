@@ -20,6 +20,8 @@
 //! - [`facts`]: the facts the evaluator asks for (DescribeKey once per key,
 //!   DescribeDBClusters for an instance's cluster); [`records`] maps describe
 //!   records into the evaluator's types.
+//! - [`hook`]: a CloudFormation Lambda Hook request, judged by the same
+//!   decision and fact cache, answered with the hook's response.
 //! - [`sink`]: where evaluations go; [`writer`]: the PutEvaluations sink.
 //! - [`clients`]: SDK clients, timeouts, assuming `ExecutionRoleName`;
 //!   [`Deadline`]: the Lambda deadline.
@@ -35,6 +37,7 @@ mod deadline;
 mod error;
 pub mod facts;
 pub mod handler;
+pub mod hook;
 pub mod metrics;
 mod outcome;
 pub mod records;

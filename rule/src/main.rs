@@ -1,17 +1,26 @@
-//! The Lambda bootstrap: AWS Config invokes this function for every change
-//! to a Neptune cluster, instance or cluster snapshot, and on a schedule.
+//! The Lambda bootstrap, one artifact with two callers:
 //!
-//! `main` builds the SDK clients once and hands each event to
-//! [`neptune_cmk_rule::Rule::handle`], with the PutEvaluations writer as the
-//! sink.
+//! - AWS Config invokes it for every change to a Neptune cluster, instance
+//!   or cluster snapshot, to a KMS key, and on a schedule: an event with
+//!   `invokingEvent` goes to [`neptune_cmk_rule::Rule::handle`], with the
+//!   PutEvaluations writer as the sink;
+//! - a CloudFormation Lambda Hook invokes it before a Neptune cluster or
+//!   graph is created or updated: an event with `actionInvocationPoint` or
+//!   `requestData` goes to [`neptune_cmk_rule::Rule::answer_hook`], whose
+//!   answer is the function's result.
+//!
+//! `main` sets up the SDK configuration once; clients are built on first use.
 
 use aws_config::environment::{
     EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
 };
 use aws_lambda_events::event::config::ConfigEvent;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use neptune_cmk_evaluator::HookRequest;
+use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use neptune_cmk_rule::hook::{answer_json, hook_deadline, RULE_PARAMETERS_VARIABLE};
 use neptune_cmk_rule::metrics::Metrics;
 use neptune_cmk_rule::writer::{EvaluationWriter, RetryPolicy};
 use neptune_cmk_rule::{Deadline, Outcome, Rule};
@@ -31,11 +40,46 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .load()
         .await;
     let rule = Rule::new(&sdk_config);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<ConfigEvent>| {
-        let rule = &rule;
-        async move { handle(rule, event).await }
+    // Read once: the environment of a Lambda function is fixed.
+    let hook_parameters = std::env::var(RULE_PARAMETERS_VARIABLE).ok();
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        let (rule, hook_parameters) = (&rule, hook_parameters.as_deref());
+        async move { dispatch(rule, hook_parameters, event).await }
     }))
     .await
+}
+
+/// A hook request gets the hook's answer; anything else must be a Config
+/// event.
+async fn dispatch(
+    rule: &Rule,
+    hook_parameters: Option<&str>,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Diagnostic> {
+    let LambdaEvent { payload, context } = event;
+    if HookRequest::is_hook_request(&payload) {
+        let deadline = hook_deadline(context.deadline());
+        // Boxed: the two paths' futures nested in one type exceed the
+        // compiler's layout depth limit.
+        let answer = Box::pin(rule.answer_hook(&payload, hook_parameters, deadline)).await;
+        if let Some(code) = answer.error_code {
+            tracing::warn!(error_code = code.as_str(), message = %answer.message, "hook answered FAILED");
+        }
+        return Ok(answer_json(&answer));
+    }
+    let config_event: ConfigEvent =
+        serde_json::from_value(payload).map_err(|error| Diagnostic {
+            error_type: "InvalidEvent".to_owned(),
+            error_message: format!(
+                "the event is neither a Config rule event (invokingEvent, resultToken, …) nor a \
+             CloudFormation hook request (actionInvocationPoint, requestData): {error}"
+            ),
+        })?;
+    let response = handle(rule, LambdaEvent::new(config_event, context)).await?;
+    serde_json::to_value(response).map_err(|error| Diagnostic {
+        error_type: "InternalError".to_owned(),
+        error_message: format!("the response could not be serialized: {error}"),
+    })
 }
 
 /// The response body: what the rule did, and how it was written.

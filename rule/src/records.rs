@@ -28,6 +28,15 @@ pub fn cluster_encryption(cluster: &DbCluster) -> ClusterEncryption {
     }
 }
 
+/// A cluster snapshot's encryption facts, which a restore without a key of
+/// its own inherits.
+pub fn snapshot_encryption(snapshot: &DbClusterSnapshot) -> ClusterEncryption {
+    ClusterEncryption {
+        storage_encrypted: snapshot.storage_encrypted().unwrap_or(false),
+        kms_key_id: snapshot.kms_key_id().map(str::to_owned),
+    }
+}
+
 /// A DescribeDBClusters record; `None` for another engine.
 pub fn cluster_resource(
     cluster: &DbCluster,

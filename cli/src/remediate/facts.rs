@@ -172,8 +172,8 @@ pub async fn gather(
     };
     let judgement = cache.judge_resource(&clients, resource, parameters).await?;
     let mut source = source_cluster(&cluster);
-    source.tags = tags(&clients, &arn).await?;
-    let instances = instances(&clients, &cluster).await?;
+    source.tags = cache.tags(&clients, &arn).await?;
+    let instances = instances(&clients, &cache, &cluster).await?;
     Ok(Facts {
         region: region.to_owned(),
         partition,
@@ -314,7 +314,11 @@ pub fn source_cluster(cluster: &DbCluster) -> SourceCluster {
 
 /// The cluster's instances with their tags, the writer first (a new cluster
 /// gets its writer first, as Neptune does).
-async fn instances(clients: &Clients, cluster: &DbCluster) -> Result<Vec<SourceInstance>, Error> {
+async fn instances(
+    clients: &Clients,
+    cache: &FactCache,
+    cluster: &DbCluster,
+) -> Result<Vec<SourceInstance>, Error> {
     let identifier = cluster.db_cluster_identifier().unwrap_or_default();
     let writer = cluster
         .db_cluster_members()
@@ -339,7 +343,9 @@ async fn instances(clients: &Clients, cluster: &DbCluster) -> Result<Vec<SourceI
     for record in &records {
         let mut instance = source_instance(record);
         instance.is_writer = writer == Some(instance.identifier.as_str());
-        instance.tags = tags(clients, record.db_instance_arn().unwrap_or_default()).await?;
+        instance.tags = cache
+            .tags(clients, record.db_instance_arn().unwrap_or_default())
+            .await?;
         instances.push(instance);
     }
     instances.sort_by(|a, b| (!a.is_writer, &a.identifier).cmp(&(!b.is_writer, &b.identifier)));
@@ -365,26 +371,6 @@ pub fn source_instance(instance: &DbInstance) -> SourceInstance {
         tags: Vec::new(),
         is_writer: false,
     }
-}
-
-async fn tags(clients: &Clients, arn: &str) -> Result<Vec<(String, String)>, Error> {
-    let output = clients
-        .neptune
-        .list_tags_for_resource()
-        .resource_name(arn)
-        .send()
-        .await
-        .map_err(|error| Error::aws("rds:ListTagsForResource", arn, &error))?;
-    Ok(output
-        .tag_list()
-        .iter()
-        .filter_map(|tag| {
-            Some((
-                tag.key()?.to_owned(),
-                tag.value().unwrap_or_default().to_owned(),
-            ))
-        })
-        .collect())
 }
 
 /// The caller as a key policy names it. An assumed role's session ARN lacks

@@ -62,3 +62,72 @@ async fn evaluate_prints_what_the_lambda_would_write_and_put_writes_it() {
         String::from_utf8_lossy(&failed.stderr).contains("invokingEvent.messageType is missing")
     );
 }
+
+/// A hook request gets the hook's answer, as the hook function returns it:
+/// exit 0 when allowed, 1 when refused, 2 when it could not judge.
+#[tokio::test]
+async fn evaluate_answers_a_hook_request_as_the_hook_does() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let dir = std::env::temp_dir().join(format!("neptune-cmk-evaluate-hook-{}", moto.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, properties: Value| {
+        let mut request: Value =
+            serde_json::from_str(crate::fixture!("hooks/create-cluster.json")).unwrap();
+        request["requestData"]["targetModel"]["resourceProperties"] = properties;
+        let path = dir.join(name);
+        std::fs::write(&path, request.to_string()).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let allowed = write(
+        "allowed.json",
+        serde_json::json!({"StorageEncrypted": "true", "KmsKeyId": key.arn()}),
+    );
+    let refused = write(
+        "refused.json",
+        serde_json::json!({"StorageEncrypted": "true"}),
+    );
+
+    let run = neptune_cmk(&moto, &["evaluate", &allowed]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let answer: Value = serde_json::from_str(&stdout(&run)).unwrap();
+    assert_eq!(answer["hookStatus"], "SUCCESS");
+    assert_eq!(
+        answer["clientRequestToken"],
+        "4f6e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+    );
+
+    let run = neptune_cmk(&moto, &["evaluate", &refused]);
+    assert_eq!(run.status.code(), Some(1));
+    let answer: Value = serde_json::from_str(&stdout(&run)).unwrap();
+    assert_eq!(answer["hookStatus"], "FAILED");
+    assert_eq!(answer["errorCode"], "NonCompliant");
+    assert!(answer["annotations"][0]["remediationMessage"]
+        .as_str()
+        .unwrap()
+        .contains("KmsKeyId"));
+
+    let run = neptune_cmk(
+        &moto,
+        &[
+            "evaluate",
+            &allowed,
+            "--rule-parameters",
+            r#"{"requireEnabledKey": "maybe"}"#,
+        ],
+    );
+    assert_eq!(run.status.code(), Some(2));
+    let answer: Value = serde_json::from_str(&stdout(&run)).unwrap();
+    assert_eq!(answer["errorCode"], "InternalFailure");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("NEPTUNE_CMK_RULE_PARAMETERS"));
+
+    let run = neptune_cmk(&moto, &["evaluate", &allowed, "--put"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--put"));
+}

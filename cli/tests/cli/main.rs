@@ -64,6 +64,7 @@ fn command(moto: &Moto, args: &[&str]) -> Command {
     command
         .args(args)
         .env_remove("AWS_PROFILE")
+        .env_remove("NEPTUNE_CMK_RULE_PARAMETERS")
         .env("AWS_ENDPOINT_URL", moto.endpoint())
         .env("AWS_REGION", REGION)
         .env("AWS_ACCESS_KEY_ID", "testing")

@@ -6,6 +6,8 @@
 
 /// One test per row of the decision table, through one `check()` helper.
 mod decision;
+/// CloudFormation Lambda Hook requests and answers.
+mod hook;
 /// KMS key items: the key-change trigger.
 mod key_change;
 /// `ruleParameters`.

@@ -36,7 +36,8 @@ pub(crate) async fn clusters(
             .send(),
         |page| page.marker().is_some(),
         "rds:DescribeDBClusters",
-        "DB clusters",
+        "engine neptune",
+        "listing DB clusters",
     );
     produce(listing, deadline, pages, |page| {
         page.db_clusters.unwrap_or_default()
@@ -60,7 +61,8 @@ pub(crate) async fn instances(
             .send(),
         |page| page.marker().is_some(),
         "rds:DescribeDBInstances",
-        "DB instances",
+        "engine neptune",
+        "listing DB instances",
     );
     produce(listing, deadline, pages, |page| {
         page.db_instances.unwrap_or_default()
@@ -84,7 +86,8 @@ pub(crate) async fn snapshots(
             .send(),
         |page| page.marker().is_some(),
         "rds:DescribeDBClusterSnapshots",
-        "DB cluster snapshots",
+        "engine neptune",
+        "listing DB cluster snapshots",
     );
     produce(listing, deadline, pages, |page| {
         page.db_cluster_snapshots.unwrap_or_default()

@@ -11,8 +11,8 @@
 //! call of its own.
 //!
 //! One resource never stops the sweep: a record that does not parse, a key
-//! or cluster that cannot be looked up, is reported in
-//! [`SweepReport::unjudged`] and the rest is judged. A listing that fails, or
+//! or cluster that cannot be looked up, is reported to the sink
+//! ([`JudgementSink::unjudged`]) and the rest is judged. A listing that fails, or
 //! the deadline, stops that part and is reported in [`SweepReport::stopped`].
 //! Only a failure to write (the sink) ends the sweep with an error.
 
@@ -31,7 +31,6 @@ use tokio::sync::mpsc::{channel, Receiver};
 
 pub use stale::{previous_results, PreviousResults};
 
-use crate::error::MAX_NAMED;
 use crate::facts::{FactCache, Judgement};
 use crate::records::{
     cluster_encryption, cluster_resource, instance_resource, snapshot_resource, Origin,
@@ -82,28 +81,15 @@ pub struct SweepReport {
     pub seen: HashSet<(String, String)>,
     /// Resources listed but outside the rule's scope.
     pub out_of_scope: HashSet<(String, String)>,
-    /// Resources that could not be judged, the first [`MAX_NAMED`] of them.
-    pub unjudged: Vec<Unjudged>,
-    /// How many resources could not be judged in all.
-    pub unjudged_count: usize,
     /// What stopped part of the sweep (a listing that failed, the
     /// deadline; the first of them); then not everything was listed.
     pub stopped: Option<Error>,
     /// Whether the deadline stopped everything after it.
     pub deadline_reached: bool,
-    /// Whether a listing stopped early (kept when `stopped` is taken).
-    pub incomplete: bool,
     /// Resources judged.
     pub judged: usize,
     /// DescribeKey calls made.
     pub describe_key_calls: usize,
-}
-
-impl SweepReport {
-    /// Whether every resource was listed, so stale results can be told.
-    pub fn listed_everything(&self) -> bool {
-        !self.incomplete
-    }
 }
 
 /// Where a sweep runs, what it includes, and how its evaluations are stamped.
@@ -412,7 +398,6 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
         if matches!(error, Error::DeadlineExceeded { .. }) {
             self.report.deadline_reached = true;
         }
-        self.report.incomplete = true;
         if self.report.stopped.is_none() {
             self.report.stopped = Some(error);
         }
@@ -563,9 +548,5 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
             error: error.to_string(),
         };
         self.sink.unjudged(&unjudged);
-        self.report.unjudged_count += 1;
-        if self.report.unjudged.len() < MAX_NAMED {
-            self.report.unjudged.push(unjudged);
-        }
     }
 }

@@ -1,38 +1,42 @@
-//! A paged listing whose next page is fetched only after a deadline check,
-//! and only when the last page said there is one.
+//! A paged call whose next page is fetched within the deadline, and only
+//! when the last page said there is one.
 
 use aws_smithy_async::future::pagination_stream::PaginationStream;
 
 use crate::aws::{aws_error, SdkError};
 use crate::{Deadline, Error};
 
-/// One listing (DescribeDBClusters, …), page by page.
+/// One paged call (DescribeDBClusters, …), page by page.
 pub(crate) struct Pages<T, E> {
     stream: PaginationStream<Result<T, SdkError<E>>>,
     more: fn(&T) -> bool,
     done: bool,
     operation: &'static str,
-    what: &'static str,
+    target: String,
+    phase: String,
 }
 
 impl<T, E> Pages<T, E>
 where
     E: aws_sdk_neptune::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
-    /// `more` tells from a page whether another follows (its marker);
-    /// `operation` and `what` name the listing in errors.
+    /// `more` tells from a page whether another follows (its marker or
+    /// token); `operation` and `target` name the call in errors, `phase` in
+    /// a deadline error.
     pub(crate) fn new(
         stream: PaginationStream<Result<T, SdkError<E>>>,
         more: fn(&T) -> bool,
         operation: &'static str,
-        what: &'static str,
+        target: impl Into<String>,
+        phase: impl Into<String>,
     ) -> Self {
         Self {
             stream,
             more,
             done: false,
             operation,
-            what,
+            target: target.into(),
+            phase: phase.into(),
         }
     }
 
@@ -42,9 +46,7 @@ where
         if self.done {
             return Ok(None);
         }
-        let phase = format!("listing {}", self.what);
-        deadline.check(&phase)?;
-        let page = deadline.bound(&phase, self.stream.next()).await;
+        let page = deadline.bound(&self.phase, self.stream.next()).await;
         match page {
             Ok(Some(Ok(page))) => {
                 self.done = !(self.more)(&page);
@@ -53,9 +55,7 @@ where
             other => {
                 self.done = true;
                 match other {
-                    Ok(Some(Err(error))) => {
-                        Err(aws_error(self.operation, "engine neptune", &error))
-                    }
+                    Ok(Some(Err(error))) => Err(aws_error(self.operation, &*self.target, &error)),
                     Err(error) => Err(error),
                     _ => Ok(None),
                 }

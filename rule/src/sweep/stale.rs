@@ -11,7 +11,8 @@ use std::collections::HashSet;
 use aws_sdk_config::types::ComplianceType;
 use neptune_cmk_evaluator::Timestamp;
 
-use crate::aws::{aws_error, from_date_time};
+use super::pages::Pages;
+use crate::aws::from_date_time;
 use crate::{Clients, Deadline, Error};
 
 /// GetComplianceDetailsByConfigRule returns at most 100 results per page.
@@ -45,24 +46,22 @@ pub async fn previous_results(
     deadline: &Deadline,
 ) -> Result<PreviousResults, Error> {
     let mut previous = PreviousResults::default();
-    let mut pages = clients
-        .config
-        .get_compliance_details_by_config_rule()
-        .config_rule_name(rule_name)
-        .compliance_types(ComplianceType::Compliant)
-        .compliance_types(ComplianceType::NonCompliant)
-        .into_paginator()
-        .page_size(PAGE_SIZE)
-        .send();
-    loop {
-        let phase = "reading earlier results";
-        deadline.check(phase)?;
-        let Some(page) = deadline.bound(phase, pages.next()).await? else {
-            return Ok(previous);
-        };
-        let page = page.map_err(|error| {
-            aws_error("config:GetComplianceDetailsByConfigRule", rule_name, &error)
-        })?;
+    let mut pages = Pages::new(
+        clients
+            .config
+            .get_compliance_details_by_config_rule()
+            .config_rule_name(rule_name)
+            .compliance_types(ComplianceType::Compliant)
+            .compliance_types(ComplianceType::NonCompliant)
+            .into_paginator()
+            .page_size(PAGE_SIZE)
+            .send(),
+        |page| page.next_token().is_some(),
+        "config:GetComplianceDetailsByConfigRule",
+        rule_name,
+        "reading earlier results",
+    );
+    while let Some(page) = pages.next(deadline).await? {
         for result in page.evaluation_results() {
             let Some(qualifier) = result
                 .evaluation_result_identifier()
@@ -86,4 +85,5 @@ pub async fn previous_results(
             }
         }
     }
+    Ok(previous)
 }

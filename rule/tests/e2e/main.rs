@@ -17,11 +17,15 @@ mod faults;
 mod freshness;
 /// The handler against moto: every message type and decision-table row.
 mod handler;
+/// The CloudFormation Lambda Hook through the bootstrap, one test per row.
+mod hook;
 /// Starting moto, its control API, seeding a fleet with the SDK (shared with
 /// the CLI's tests).
 mod harness {
     pub use neptune_cmk_testing::*;
 }
+/// A Lambda Runtime API server and the compiled bootstrap against it.
+mod runtime;
 /// The compiled `neptune-cmk-rule` binary through the Lambda Runtime API.
 mod runtime_api;
 
