@@ -1,7 +1,8 @@
 # neptune-cmk — every command a developer or CI needs.
 #
 #   make demo      the rule at work against a local moto server, no AWS account
-#   make test      fmt check, clippy -D warnings, evaluator purity, the moto
+#   make test      fmt check, module layering (no import cycles), clippy
+#                  -D warnings, evaluator purity, the moto
 #                  launcher's own tests, all Rust tests (moto-backed ones
 #                  included), the HTML report in headless Chromium, dist/
 #                  (release bootstrap with its glibc check, the CLI,
@@ -35,9 +36,9 @@ CDK_BOOTSTRAP_DIR := $(LAMBDA_DIR)
 # cdk-test lints the standalone templates dist/ already holds: one synth.
 CDK_STANDALONE_DIR := $(DIST)
 
-.PHONY: test demo bench fmt-check clippy evaluator-purity moto-test rust-test browser-test package cli-release dist venv fuzz clean
+.PHONY: test demo bench fmt-check layers clippy evaluator-purity moto-test rust-test browser-test package cli-release dist venv fuzz clean
 
-test: fmt-check clippy evaluator-purity moto-test rust-test browser-test dist cdk-test
+test: fmt-check layers clippy evaluator-purity moto-test rust-test browser-test dist cdk-test
 
 # See the rule work on this machine: local moto, a seeded fleet, the CLI's
 # audit, and two Config events through the Lambda bootstrap.
@@ -47,6 +48,11 @@ demo: venv
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
+
+# Dependencies between the modules of cli/src and rule/src run one way:
+# no import cycle, a parent and its children included (docs/ARCHITECTURE.md).
+layers:
+	$(PYTHON) tools/check-layers.py cli/src rule/src
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings

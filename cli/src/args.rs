@@ -1,9 +1,8 @@
 //! The command line: every subcommand's arguments, and the pieces several
-//! commands share (where to look, the rule's parameters, output format, exit
-//! status). Commands import from here; nothing here imports a command.
+//! commands share (region and profile, where `audit` looks, the rule's
+//! parameters, output formats). It imports nothing of the crate.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use neptune_cmk_evaluator::RuleParameters;
@@ -65,9 +64,23 @@ pub enum Format {
     Html,
 }
 
-/// Where to look, as the AWS CLI does it.
+/// The AWS CLI's `--region` and `--profile`, for commands that work in one
+/// region.
+#[derive(Args, Clone, Debug, Default)]
+pub struct AwsFlags {
+    /// Region to work in (`report`: the aggregator's; `remediate`: the
+    /// cluster's; `check`: for --resolve); default: the profile's or
+    /// AWS_REGION.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// Where `audit` looks: one region or many, as the AWS CLI names them.
 #[derive(Args, Clone, Debug)]
-pub struct Target {
+pub struct ScanFlags {
     /// Region to scan (repeatable); default: the profile's or AWS_REGION.
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
@@ -124,7 +137,7 @@ impl RuleFlags {
 pub struct AuditArgs {
     /// Where to look.
     #[command(flatten)]
-    pub target: Target,
+    pub scan: ScanFlags,
     /// The rule's parameters.
     #[command(flatten)]
     pub rule: RuleFlags,
@@ -198,12 +211,9 @@ pub struct ReportArgs {
     /// and conformance-pack rules (`<name>-conformance-pack-<suffix>`) match too.
     #[arg(long, value_name = "NAME", default_value = "neptune-cmk-encrypted")]
     pub rule_name: String,
-    /// The aggregator's region; default: the profile's or AWS_REGION.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Named profile from the AWS config files.
-    #[arg(long)]
-    pub profile: Option<String>,
+    /// Region (the aggregator's) and profile.
+    #[command(flatten)]
+    pub aws: AwsFlags,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -253,12 +263,9 @@ pub struct EvaluateArgs {
     /// them (the same JSON as the Config rule's ruleParameters).
     #[arg(long, value_name = "JSON", env = "NEPTUNE_CMK_RULE_PARAMETERS")]
     pub rule_parameters: Option<String>,
-    /// Region to evaluate in; default: the profile's or AWS_REGION.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Named profile from the AWS config files.
-    #[arg(long)]
-    pub profile: Option<String>,
+    /// Region and profile.
+    #[command(flatten)]
+    pub aws: AwsFlags,
 }
 
 /// `neptune-cmk check`.
@@ -282,12 +289,9 @@ pub struct CheckArgs {
     /// UNVERIFIED fails the check (exit 1) like NON_COMPLIANT.
     #[arg(long)]
     pub strict: bool,
-    /// Region for --resolve; default: the profile's or AWS_REGION.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Named profile for --resolve.
-    #[arg(long)]
-    pub profile: Option<String>,
+    /// Region and profile.
+    #[command(flatten)]
+    pub aws: AwsFlags,
 }
 
 /// How `check` prints its findings.
@@ -316,12 +320,9 @@ pub struct PlanArgs {
     /// The rule's parameters: the plan judges as Config does with them.
     #[command(flatten)]
     pub rule: RuleFlags,
-    /// The cluster's region; default: the profile's or AWS_REGION.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Named profile from the AWS config files.
-    #[arg(long)]
-    pub profile: Option<String>,
+    /// Region and profile.
+    #[command(flatten)]
+    pub aws: AwsFlags,
 }
 
 /// `neptune-cmk remediate apply`.
@@ -340,12 +341,9 @@ pub struct ApplyArgs {
     /// does with them.
     #[command(flatten)]
     pub rule: RuleFlags,
-    /// The cluster's region; default: the profile's or AWS_REGION.
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Named profile from the AWS config files.
-    #[arg(long)]
-    pub profile: Option<String>,
+    /// Region and profile.
+    #[command(flatten)]
+    pub aws: AwsFlags,
     /// How long each new resource may take to become available, e.g. 90m or
     /// 8h; a re-run keeps waiting where this one gave up.
     #[arg(long, value_name = "DURATION", default_value = "6h", value_parser = parse_duration)]
@@ -381,37 +379,6 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .filter(|nanos| (0.0..=u64::MAX as f64).contains(nanos))
         .map(|nanos| std::time::Duration::from_nanos(nanos as u64))
         .ok_or_else(|| format!("{text:?} is not a duration; e.g. 30s, 90m or 8h"))
-}
-
-/// How a command that finished went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Everything judged is compliant (or not applicable).
-    AllCompliant,
-    /// Something is NON_COMPLIANT.
-    NonCompliant,
-}
-
-impl Status {
-    /// `NonCompliant` when any verdict is NON_COMPLIANT.
-    pub fn of(verdicts: impl IntoIterator<Item = neptune_cmk_evaluator::Compliance>) -> Self {
-        if verdicts
-            .into_iter()
-            .any(|verdict| verdict == neptune_cmk_evaluator::Compliance::NonCompliant)
-        {
-            Self::NonCompliant
-        } else {
-            Self::AllCompliant
-        }
-    }
-
-    /// The exit code: 0 all compliant, 1 something is not (2 is an error).
-    pub fn exit_code(self) -> ExitCode {
-        match self {
-            Self::AllCompliant => ExitCode::from(0),
-            Self::NonCompliant => ExitCode::from(1),
-        }
-    }
 }
 
 #[cfg(test)]

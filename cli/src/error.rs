@@ -1,5 +1,6 @@
-//! The CLI's one error type. Every variant ends the run with exit code 2 and
-//! a one-line message on stderr that names what failed and how to fix it.
+//! The CLI's one error type. Every variant ends the run with exit code 2
+//! ([`EXIT_ERROR`](crate::status::EXIT_ERROR)) and a one-line message on
+//! stderr that names what failed and how to fix it.
 
 use std::path::PathBuf;
 
@@ -43,16 +44,30 @@ pub enum Error {
     #[error("no region: pass --region, or set AWS_REGION or a profile region")]
     NoRegion,
 
-    /// An AWS call made by the CLI itself failed.
-    #[error("{operation} failed for {target}: {message}")]
-    Aws {
-        /// The API operation, e.g. `sts:GetCallerIdentity`.
-        operation: &'static str,
-        /// What it was called for.
-        target: String,
-        /// The service's message, or the transport failure; with a hint when
-        /// the cause is common (missing credentials or permission).
+    /// The auditor role of an account could not be assumed (`audit
+    /// --organization`).
+    #[error(
+        "sts:AssumeRole failed for {role_arn}: {message}; deploy the member-role stack in this \
+         account with AuditorPrincipalArn allowing {caller_arn} (and AuditorExternalId if \
+         --external-id is used), pass the right --role-name, or skip the account with \
+         --exclude-accounts"
+    )]
+    AuditorRole {
+        /// The role.
+        role_arn: String,
+        /// The service's code and message.
         message: String,
+        /// Who tried: the principal the role must trust.
+        caller_arn: String,
+    },
+
+    /// Something failed while acting as an account's auditor role.
+    #[error("as {role_arn}: {source}")]
+    AsAuditor {
+        /// The role.
+        role_arn: String,
+        /// What failed.
+        source: Box<Error>,
     },
 
     /// The hook could not judge a hook request; its answer (FAILED with
@@ -119,38 +134,12 @@ pub enum Error {
     #[error("cannot render the HTML report (a bug; please report it): {0}")]
     Render(String),
 
-    /// The rule (evaluation, describe calls, PutEvaluations) failed.
+    /// The rule (evaluation, describe calls, PutEvaluations) failed, or an
+    /// AWS call made with the rule's plumbing (`neptune_cmk_rule::aws`).
     #[error(transparent)]
     Rule(#[from] neptune_cmk_rule::Error),
 
     /// Parameters or a key reference given on the command line are invalid.
     #[error(transparent)]
     Evaluator(#[from] neptune_cmk_evaluator::Error),
-}
-
-impl Error {
-    /// An [`Error::Aws`] from any SDK error, with its code and message.
-    pub fn aws<E, R>(
-        operation: &'static str,
-        target: impl Into<String>,
-        error: &aws_sdk_sts::error::SdkError<E, R>,
-    ) -> Self
-    where
-        E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
-    {
-        let message = match error.as_service_error() {
-            Some(service) => format!(
-                "{}: {}",
-                service.code().unwrap_or("UnknownError"),
-                service.message().unwrap_or("no message")
-            ),
-            None => aws_sdk_sts::error::DisplayErrorContext(error).to_string(),
-        };
-        Self::Aws {
-            operation,
-            target: target.into(),
-            message,
-        }
-    }
 }

@@ -1,37 +1,49 @@
 //! `neptune-cmk`: the rule's evaluator as a command-line tool.
 //!
-//! - `audit`: sweep one or more regions now and print one row per resource.
-//! - `evaluate`: run the Lambda handler on a saved Config event.
+//! - `audit`: sweep one or more regions (or every account of the
+//!   organization) now and print one row per resource.
+//! - `evaluate`: run the Lambda handler on a saved Config event or
+//!   CloudFormation hook request.
 //! - `report`: the rule's results from a Config aggregator, every account
 //!   and region, in the same formats as `audit`.
 //! - `check`: the rule's verdict on CloudFormation, CDK and Terraform
 //!   before deploy.
 //! - `remediate plan`: the ordered `aws neptune …` steps to move a cluster
-//!   onto a customer managed key. It changes nothing.
+//!   onto a customer managed key; it changes nothing. `remediate apply`:
+//!   those steps performed, up to a new cluster the rule judges COMPLIANT.
 //!
-//! Exit codes: 0 all compliant, 1 something is not compliant, 2 error.
-//! `main` only parses and dispatches; each command lives in its own module,
-//! and what commands share lives in `args`, `aws` and `error`.
+//! The path of data: `args` parses the command line; a command
+//! (`commands`) loads the SDK configuration (`sdk`), judges through the
+//! rule's own code (`neptune_cmk_rule`: the sweep, the fact cache, the
+//! handler, the hook, and its `aws` plumbing), and builds what it prints:
+//! `audit` scans targets (`scan`, `org`, `progress`) into the report model
+//! (`rows`), which `output` renders; `check` prints the template crate's
+//! report; `remediate` prints or performs a plan. Exit codes (`status`): 0
+//! all compliant, 1 something is not compliant, 2 an error (`error`).
+//!
+//! Each module uses only modules on a lower floor (`tools/check-layers.py`
+//! proves there is no import cycle): `main` → `commands` → `scan`, `org`,
+//! `output` → `rows`, `sdk`, `progress`, `args`, `status`, `error`.
 
 mod args;
-mod audit;
-mod aws;
-mod check;
+mod commands;
 mod error;
-mod evaluate;
-mod findings;
-mod html;
 mod org;
 mod output;
-mod remediate;
-mod report;
+mod progress;
+mod rows;
+mod scan;
+mod sdk;
+mod status;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, RemediateCommand, Status};
+use args::{Cli, Command};
+use commands::{audit, check, evaluate, remediate, report};
 use error::Error;
+use status::{Status, EXIT_ERROR};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -45,7 +57,7 @@ async fn main() -> ExitCode {
         Ok(status) => status.exit_code(),
         Err(error) => {
             eprintln!("neptune-cmk: {error}");
-            ExitCode::from(2)
+            ExitCode::from(EXIT_ERROR)
         }
     }
 }
@@ -57,11 +69,6 @@ async fn run(cli: Cli) -> Result<Status, Error> {
         Command::Evaluate(args) => evaluate::run(&args).await,
         Command::Report(args) => report::run(&args).await,
         Command::Check(args) => check::run(&args).await,
-        Command::Remediate {
-            command: RemediateCommand::Plan(args),
-        } => remediate::plan(&args).await,
-        Command::Remediate {
-            command: RemediateCommand::Apply(args),
-        } => remediate::apply(&args).await,
+        Command::Remediate { command } => remediate::run(&command).await,
     }
 }

@@ -10,6 +10,20 @@
 //! go out as values. The `neptune-cmk-rule` crate is the shell that fetches
 //! the facts and writes the verdicts.
 //!
+//! The path of data through it:
+//!
+//! ```text
+//! ruleParameters ─► RuleParameters
+//! invokingEvent  ─► InvokingEvent ─► ConfigurationItem ─► assess ─┬─ Decided ──────────────────────────► Evaluation
+//!                                                                 ├─ NeedsCluster ─ resolve(cluster facts) ─┐
+//!                                                                 └─ NeedsKey ─ decide(KeyLookup) ◄─────────┘─► Evaluation
+//! a KMS key's item ─► KeyChange (the key's new facts, which resources to re-judge)
+//! hook request ─► HookRequest ─► HookAssessment ─► the same Assessment ─► HookAnswer
+//! ```
+//!
+//! The shell supplies what `NeedsCluster` and `NeedsKey` ask for; nothing
+//! here asks AWS.
+//!
 //! ## Layout
 //! - [`InvokingEvent`] parses `invokingEvent`; [`ConfigurationItem`] parses
 //!   items in both dialects Config uses.
@@ -57,5 +71,5 @@ pub use resource::{
     assess, partition_of, screen, Advice, Assessment, ClusterEncryption, Encryption,
     NeptuneResource, PendingCluster, PendingKey, ResourceKind, Subject,
 };
-pub use scope::Scope;
+pub use scope::{Scope, Tag};
 pub use timestamp::Timestamp;

@@ -13,8 +13,8 @@
 use crate::item::RawConfiguration;
 use crate::json::{self, opt_bool, opt_str, req_str};
 use crate::{
-    ConfigurationItem, EncryptionLevel, Error, Evaluation, ItemHeader, KeyLookup, KeyManager,
-    KeyReference, KeyState, Reason, RuleParameters, Timestamp,
+    ConfigurationItem, EncryptionLevel, Error, Evaluation, ItemHeader, KeyFacts, KeyLookup,
+    KeyManager, KeyReference, KeyState, Reason, RuleParameters, Timestamp,
 };
 
 /// The three Config resource types Neptune databases are recorded as, and
@@ -478,144 +478,158 @@ impl PendingKey {
         lookup: &KeyLookup,
         parameters: &RuleParameters,
     ) -> Result<Evaluation, Error> {
-        let subject = &self.subject;
-        let via = match &self.via_cluster {
-            Some(cluster) => format!("its cluster {cluster} is "),
-            None => String::new(),
-        };
-        let key = self.key.arn();
-        let verdict = |reason, text: String| Ok(subject.evaluation(reason, text));
         match lookup {
-            KeyLookup::NotFound => verdict(
+            KeyLookup::Found(facts) => Ok(self.found(facts, parameters)),
+            KeyLookup::NotFound => Ok(self.subject.evaluation(
                 Reason::KeyNotFound,
                 format!(
-                    "{via}encrypted with KMS key {key}, which was not found: it was deleted or \
-                     never existed, so the data cannot be decrypted"
+                    "{}encrypted with KMS key {}, which was not found: it was deleted or never \
+                     existed, so the data cannot be decrypted",
+                    self.via(),
+                    self.key.arn()
                 ),
-            ),
-            KeyLookup::AccessDenied if self.key.account_id() == subject.account_id => {
+            )),
+            KeyLookup::AccessDenied if self.key.account_id() == self.subject.account_id => {
                 Err(Error::KeyAccessDenied {
-                    key_arn: key.to_owned(),
-                    account_id: subject.account_id.clone(),
+                    key_arn: self.key.arn().to_owned(),
+                    account_id: self.subject.account_id.clone(),
                 })
             }
-            KeyLookup::AccessDenied | KeyLookup::KeyPolicyDenied => {
-                let owner = self.key.account_id();
-                // Past the arm above, only a key policy denial is same-account.
-                let same_account = owner == subject.account_id;
-                let level = parameters.desired_level.as_str();
-                if !parameters.allows_key(key) {
-                    verdict(
-                        Reason::KeyNotAllowed,
-                        format!("{via}encrypted with key {key}, which is not in allowedKmsKeyArns"),
-                    )
-                } else if parameters.desired_level == EncryptionLevel::CustomerManaged {
-                    if same_account {
-                        verdict(
-                            Reason::KeyPolicyDeniesDescribe,
-                            format!(
-                                "{via}encrypted with key {key}: customer managed, as AWS managed \
-                                 keys are always describable in their account (state not \
-                                 verified: the key policy denies DescribeKey)"
-                            ),
-                        )
-                    } else {
-                        // An AWS managed key never works across accounts, so a
-                        // key owned by another account is customer managed.
-                        verdict(
-                            Reason::CrossAccountKey,
-                            format!(
-                                "{via}encrypted with key {key} of account {owner}: customer \
-                                 managed, as AWS managed keys cannot be used across accounts \
-                                 (key state not verified: DescribeKey denied)"
-                            ),
-                        )
-                    }
-                } else if same_account {
-                    verdict(
-                        Reason::LevelNotVerifiable,
-                        format!(
-                            "{via}encrypted with customer managed key {key}; cannot verify \
-                             desiredEncryptionLevel {level}: its key policy denies DescribeKey, \
-                             allow this rule's role kms:DescribeKey"
-                        ),
-                    )
-                } else {
-                    verdict(
-                        Reason::LevelNotVerifiable,
-                        format!(
-                            "{via}encrypted with key {key} of account {owner}; cannot verify \
-                             desiredEncryptionLevel {level}: DescribeKey denied, allow this \
-                             rule's role kms:DescribeKey in the key policy"
-                        ),
-                    )
-                }
-            }
-            KeyLookup::Found(facts) => {
-                let key = facts.arn.as_str();
-                if facts.key_manager == KeyManager::Aws {
-                    let fix = match subject.advice {
-                        Advice::Running => {
-                            "clone it into a new cluster with a customer managed key"
-                        }
-                        advice => advice.set_key(subject.kind),
-                    };
-                    return verdict(
-                        Reason::AwsManagedKey,
-                        format!(
-                            "{via}encrypted with the AWS managed key aws/rds ({key}), not a customer \
-                             managed key; {fix}"
-                        ),
-                    );
-                }
-                if parameters.require_enabled_key && facts.key_state != KeyState::Enabled {
-                    let fix = match facts.key_state {
-                        KeyState::PendingDeletion | KeyState::PendingReplicaDeletion => {
-                            "cancel the key deletion"
-                        }
-                        KeyState::Disabled => "enable the key",
-                        KeyState::Unavailable => "reconnect its custom key store",
-                        _ => "make the key usable",
-                    };
-                    return verdict(
-                        Reason::KeyNotEnabled,
-                        format!(
-                            "{via}encrypted with customer managed key {key}, which is {}, not \
-                             Enabled: the data becomes unreadable; {fix}",
-                            facts.key_state
-                        ),
-                    );
-                }
-                let level = facts.level();
-                if level < parameters.desired_level {
-                    return verdict(
-                        Reason::BelowDesiredLevel,
-                        format!(
-                            "{via}encrypted with key {key} (origin {}), below \
-                             desiredEncryptionLevel {}: it requires a {}",
-                            facts.origin.as_str(),
-                            parameters.desired_level.as_str(),
-                            parameters.desired_level.describe()
-                        ),
-                    );
-                }
-                if !parameters.allows_key(key) && !parameters.allows_key(self.key.arn()) {
-                    return verdict(
-                        Reason::KeyNotAllowed,
-                        format!("{via}encrypted with key {key}, which is not in allowedKmsKeyArns"),
-                    );
-                }
-                verdict(
-                    Reason::CustomerManagedKey,
-                    format!(
-                        "{via}encrypted with {} {key} ({})",
-                        level.describe(),
-                        facts.key_state
-                    ),
-                )
-            }
+            KeyLookup::AccessDenied | KeyLookup::KeyPolicyDenied => Ok(self.denied(parameters)),
         }
     }
+
+    /// `its cluster <id> is ` for an instance judged by its cluster's key.
+    fn via(&self) -> String {
+        match &self.via_cluster {
+            Some(cluster) => format!("its cluster {cluster} is "),
+            None => String::new(),
+        }
+    }
+
+    /// DescribeKey answered: who manages the key, its state, its level, and
+    /// the allow-list decide, in that order.
+    fn found(&self, facts: &KeyFacts, parameters: &RuleParameters) -> Evaluation {
+        let (via, key) = (self.via(), facts.arn.as_str());
+        let verdict = |reason, text: String| self.subject.evaluation(reason, text);
+        if facts.key_manager == KeyManager::Aws {
+            let fix = match self.subject.advice {
+                Advice::Running => "clone it into a new cluster with a customer managed key",
+                advice => advice.set_key(self.subject.kind),
+            };
+            return verdict(
+                Reason::AwsManagedKey,
+                format!(
+                    "{via}encrypted with the AWS managed key aws/rds ({key}), not a customer \
+                     managed key; {fix}"
+                ),
+            );
+        }
+        if parameters.require_enabled_key && facts.key_state != KeyState::Enabled {
+            return verdict(
+                Reason::KeyNotEnabled,
+                format!(
+                    "{via}encrypted with customer managed key {key}, which is {}, not Enabled: \
+                     the data becomes unreadable; {}",
+                    facts.key_state,
+                    repair(&facts.key_state)
+                ),
+            );
+        }
+        let level = facts.level();
+        if level < parameters.desired_level {
+            return verdict(
+                Reason::BelowDesiredLevel,
+                format!(
+                    "{via}encrypted with key {key} (origin {}), below desiredEncryptionLevel {}: \
+                     it requires a {}",
+                    facts.origin.as_str(),
+                    parameters.desired_level.as_str(),
+                    parameters.desired_level.describe()
+                ),
+            );
+        }
+        if !parameters.allows_key(key) && !parameters.allows_key(self.key.arn()) {
+            return verdict(Reason::KeyNotAllowed, not_allowed(&via, key));
+        }
+        verdict(
+            Reason::CustomerManagedKey,
+            format!(
+                "{via}encrypted with {} {key} ({})",
+                level.describe(),
+                facts.key_state
+            ),
+        )
+    }
+
+    /// DescribeKey denied by the key policy (same account) or by another
+    /// account: what can still be told without the key's facts. An AWS
+    /// managed key is always describable in its own account and never
+    /// works across accounts, so a denied key is customer managed; its
+    /// origin (the level) stays unknown.
+    fn denied(&self, parameters: &RuleParameters) -> Evaluation {
+        let (via, key, owner) = (self.via(), self.key.arn(), self.key.account_id());
+        // Past `decide`'s first denial arm, only a key policy denial is
+        // same-account.
+        let same_account = owner == self.subject.account_id;
+        let level = parameters.desired_level.as_str();
+        let customer_managed_is_enough =
+            parameters.desired_level == EncryptionLevel::CustomerManaged;
+        let (reason, text) = match (
+            parameters.allows_key(key),
+            customer_managed_is_enough,
+            same_account,
+        ) {
+            (false, _, _) => (Reason::KeyNotAllowed, not_allowed(&via, key)),
+            (true, true, true) => (
+                Reason::KeyPolicyDeniesDescribe,
+                format!(
+                    "{via}encrypted with key {key}: customer managed, as AWS managed keys are \
+                     always describable in their account (state not verified: the key policy \
+                     denies DescribeKey)"
+                ),
+            ),
+            (true, true, false) => (
+                Reason::CrossAccountKey,
+                format!(
+                    "{via}encrypted with key {key} of account {owner}: customer managed, as AWS \
+                     managed keys cannot be used across accounts (key state not verified: \
+                     DescribeKey denied)"
+                ),
+            ),
+            (true, false, true) => (
+                Reason::LevelNotVerifiable,
+                format!(
+                    "{via}encrypted with customer managed key {key}; cannot verify \
+                     desiredEncryptionLevel {level}: its key policy denies DescribeKey, allow \
+                     this rule's role kms:DescribeKey"
+                ),
+            ),
+            (true, false, false) => (
+                Reason::LevelNotVerifiable,
+                format!(
+                    "{via}encrypted with key {key} of account {owner}; cannot verify \
+                     desiredEncryptionLevel {level}: DescribeKey denied, allow this rule's role \
+                     kms:DescribeKey in the key policy"
+                ),
+            ),
+        };
+        self.subject.evaluation(reason, text)
+    }
+}
+
+/// What makes a key in `state` usable again.
+fn repair(state: &KeyState) -> &'static str {
+    match state {
+        KeyState::PendingDeletion | KeyState::PendingReplicaDeletion => "cancel the key deletion",
+        KeyState::Disabled => "enable the key",
+        KeyState::Unavailable => "reconnect its custom key store",
+        _ => "make the key usable",
+    }
+}
+
+fn not_allowed(via: &str, key: &str) -> String {
+    format!("{via}encrypted with key {key}, which is not in allowedKmsKeyArns")
 }
 
 fn aws_owned_key(subject: &Subject) -> Evaluation {

@@ -6,6 +6,25 @@
 
 use crate::ResourceKind;
 
+/// A resource tag: its key and value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tag {
+    /// The tag's key.
+    pub key: String,
+    /// Its value (empty when none was set).
+    pub value: String,
+}
+
+impl Tag {
+    /// The tag `key=value`.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// A Config rule's scope, in the evaluator's terms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
@@ -42,12 +61,7 @@ impl Scope {
 
     /// Whether a resource is inside the scope. `tags` is only read when
     /// [`Scope::needs_tags`].
-    pub fn contains(
-        &self,
-        kind: ResourceKind,
-        resource_id: &str,
-        tags: &[(String, String)],
-    ) -> bool {
+    pub fn contains(&self, kind: ResourceKind, resource_id: &str, tags: &[Tag]) -> bool {
         if self.excludes_kind(kind) {
             return false;
         }
@@ -60,8 +74,10 @@ impl Scope {
         }
         match (&self.tag_key, &self.tag_value) {
             (None, _) => true,
-            (Some(key), None) => tags.iter().any(|(name, _)| name == key),
-            (Some(key), Some(value)) => tags.iter().any(|(name, tag)| name == key && tag == value),
+            (Some(key), None) => tags.iter().any(|tag| &tag.key == key),
+            (Some(key), Some(value)) => tags
+                .iter()
+                .any(|tag| &tag.key == key && &tag.value == value),
         }
     }
 
@@ -92,10 +108,10 @@ impl Scope {
 mod tests {
     use super::*;
 
-    fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
         pairs
             .iter()
-            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .map(|(key, value)| Tag::new(*key, *value))
             .collect()
     }
 

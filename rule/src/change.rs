@@ -7,9 +7,26 @@ use neptune_cmk_evaluator::{
     KMS_KEY_TYPE,
 };
 
-use crate::aws::{aws_error, from_date_time, to_date_time};
-use crate::facts::FactCache;
+use crate::aws::{failed, from_date_time, to_date_time};
+use crate::fact_cache::FactCache;
 use crate::{Clients, Deadline, Error};
+
+/// The verdict on one changed item, and what reaching it cost.
+#[derive(Debug)]
+pub(crate) struct JudgedItem {
+    pub(crate) evaluation: Evaluation,
+    /// DescribeKey calls made for it.
+    pub(crate) describe_key_calls: usize,
+}
+
+/// What an oversized notification comes to before judging.
+#[derive(Debug)]
+pub(crate) enum Oversized {
+    /// The item, fetched from Config's history, to be judged as a change.
+    Fetched(ConfigurationItem),
+    /// The summary alone decides: NOT_APPLICABLE.
+    Decided(Evaluation),
+}
 
 /// The verdict on a changed Neptune item, and the DescribeKey calls it took.
 pub(crate) async fn judge_item(
@@ -18,12 +35,15 @@ pub(crate) async fn judge_item(
     event_left_scope: bool,
     parameters: &RuleParameters,
     deadline: Deadline,
-) -> Result<(Evaluation, usize), Error> {
+) -> Result<JudgedItem, Error> {
     let mut cache = FactCache::new(deadline);
     let judgement = cache
         .judge(clients, assess(item, event_left_scope)?, parameters)
         .await?;
-    Ok((judgement.evaluation, cache.describe_key_calls()))
+    Ok(JudgedItem {
+        evaluation: judgement.evaluation,
+        describe_key_calls: cache.describe_key_calls(),
+    })
 }
 
 /// The item an oversized notification summarizes, fetched from Config's
@@ -35,13 +55,15 @@ pub(crate) async fn oversized_item(
     summary: &ItemHeader,
     event_left_scope: bool,
     deadline: Deadline,
-) -> Result<Result<ConfigurationItem, Evaluation>, Error> {
+) -> Result<Oversized, Error> {
     if summary.resource_type != KMS_KEY_TYPE {
         if let Err(not_applicable) = screen(summary, event_left_scope) {
-            return Ok(Err(not_applicable));
+            return Ok(Oversized::Decided(not_applicable));
         }
     }
-    fetch_item(clients, summary, deadline).await.map(Ok)
+    fetch_item(clients, summary, deadline)
+        .await
+        .map(Oversized::Fetched)
 }
 
 /// GetResourceConfigHistory for the item an oversized notification names:
@@ -63,7 +85,7 @@ async fn fetch_item(
     let output = deadline
         .bound("fetching an oversized item", call)
         .await?
-        .map_err(|error| aws_error("config:GetResourceConfigHistory", &target, &error))?;
+        .map_err(|error| failed("config:GetResourceConfigHistory", &target, &error))?;
     let unexpected = |what: &str| Error::UnexpectedResponse {
         operation: "config:GetResourceConfigHistory",
         target: target.clone(),

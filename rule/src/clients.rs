@@ -1,14 +1,14 @@
-//! The SDK clients, their timeouts, and assuming `ExecutionRoleName` in the
+//! The SDK clients, their timeouts, and the [`Session`] that builds them on
+//! first use, in another region or, assuming `ExecutionRoleName`, in the
 //! account an event is about.
 
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use tracing::info;
 
-use crate::aws::aws_message;
+use crate::aws::{assume_role, in_region, RoleSession};
 use crate::{Deadline, Error};
 
 /// The AWS clients the rule uses, all for one account and region.
@@ -95,12 +95,7 @@ impl Session {
         if own.region().as_deref() == Some(region) {
             return own.clone();
         }
-        let sdk_config = self
-            .sdk_config
-            .to_builder()
-            .region(aws_config::Region::new(region.to_owned()))
-            .build();
-        Clients::new(&sdk_config)
+        Clients::new(&in_region(&self.sdk_config, region))
     }
 
     /// The function's own region, when configured.
@@ -119,44 +114,18 @@ impl Session {
         let Some(role_arn) = role_arn else {
             return Ok(self.own().clone());
         };
-        let assume_failed = |message: String| Error::AssumeRole {
-            role_arn: role_arn.to_owned(),
-            message,
-        };
-        let call = self
+        let sts = self
             .sts
-            .get_or_init(|| aws_sdk_sts::Client::new(&self.sdk_config))
-            .assume_role()
-            .role_arn(role_arn)
-            .role_session_name("neptune-cmk")
-            .duration_seconds(900)
-            .send();
-        let output = deadline
-            .bound("assuming the execution role", call)
-            .await?
-            .map_err(|error| assume_failed(aws_message(&error)))?;
-        let credentials = output
-            .credentials()
-            .ok_or_else(|| assume_failed("the response carried no credentials".to_owned()))?;
-        let assumed = aws_credential_types::Credentials::new(
-            credentials.access_key_id(),
-            credentials.secret_access_key(),
-            Some(credentials.session_token().to_owned()),
-            SystemTime::try_from(*credentials.expiration()).ok(),
-            "neptune-cmk-assume-role",
-        );
-        let sdk_config = self
-            .sdk_config
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(assumed))
-            .build();
+            .get_or_init(|| aws_sdk_sts::Client::new(&self.sdk_config));
+        let session = RoleSession {
+            role_arn,
+            session_name: "neptune-cmk",
+            external_id: None,
+            // The shortest session IAM allows outlasts any invocation.
+            duration: Duration::from_secs(900),
+        };
+        let sdk_config = assume_role(sts, &self.sdk_config, &session, deadline).await?;
         info!(%role_arn, "assumed execution role");
         Ok(Clients::new(&sdk_config))
     }
-}
-
-/// `arn:<partition>:iam::<account>:role/<name>`: the role `ExecutionRoleName`
-/// names in the event's account.
-pub(crate) fn execution_role_arn(partition: &str, account_id: &str, role_name: &str) -> String {
-    format!("arn:{partition}:iam::{account_id}:role/{role_name}")
 }

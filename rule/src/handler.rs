@@ -1,4 +1,5 @@
-//! [`Rule::handle`]: one Config event in, its evaluations handed to a sink.
+//! [`Rule::handle`]: one Config event in, its evaluations handed to a sink,
+//! the outcome and the sink back ([`Handled`]).
 //!
 //! The event's path: parse the envelope and parameters, pick the clients
 //! (assuming `ExecutionRoleName` when set), then judge one changed item
@@ -14,23 +15,41 @@ use neptune_cmk_evaluator::{
 };
 use tracing::warn;
 
-use crate::clients::{execution_role_arn, Session};
+use crate::aws::role_arn;
+use crate::change::{self, JudgedItem, Oversized};
+use crate::clients::Session;
 use crate::error::MAX_NAMED;
-use crate::facts::Judgement;
+use crate::fact_cache::Judgement;
+use crate::rule_scope::rule_scope;
 use crate::sink::{Destination, EvaluationSink};
-use crate::sweep::{self, JudgementSink, PreviousResults, SweepContext, SweepReport, Unjudged};
+use crate::sweep::{
+    self, JudgementSink, PreviousResults, ResourceKey, SweepContext, SweepReport, Unjudged,
+};
 use crate::writer::TEST_MODE_TOKEN;
-use crate::{change, scope, Clients, Deadline, Error, Outcome};
+use crate::{Clients, Deadline, Error, Outcome};
 
-/// The rule: clients built once per process, reused by every invocation.
+/// What handling an event came to: the invocation's outcome, and the sink
+/// that took its evaluations (the writer's call count, a collector's
+/// evaluations).
+#[derive(Debug)]
+pub struct Handled<S> {
+    /// What the invocation did.
+    pub outcome: Outcome,
+    /// The sink `open_sink` returned, flushed.
+    pub sink: S,
+}
+
+/// The rule: its SDK configuration, and clients built on first use and
+/// reused by every invocation of the process.
 #[derive(Clone, Debug)]
 pub struct Rule {
     session: Session,
 }
 
 impl Rule {
-    /// Builds every client from `sdk_config` (which honours `AWS_REGION`,
-    /// credentials and `AWS_ENDPOINT_URL[_*]`).
+    /// A rule whose clients come from `sdk_config` (which honours
+    /// `AWS_REGION`, credentials and `AWS_ENDPOINT_URL[_*]`), each built when
+    /// first needed.
     pub fn new(sdk_config: &aws_config::SdkConfig) -> Self {
         Self {
             session: Session::new(sdk_config),
@@ -57,7 +76,7 @@ impl Rule {
         event: &ConfigEvent,
         deadline: Deadline,
         open_sink: impl FnOnce(Destination) -> S,
-    ) -> Result<(Outcome, S), Error> {
+    ) -> Result<Handled<S>, Error> {
         let request = Request::parse(event)?;
         let role_arn = request.role_arn(event)?;
         let clients = self
@@ -88,8 +107,10 @@ impl Rule {
             )
             .await
             {
-                Ok(Ok(item)) => run.changed(&item, event.event_left_scope, event).await,
-                Ok(Err(not_applicable)) => run.record(not_applicable).await,
+                Ok(Oversized::Fetched(item)) => {
+                    run.changed(&item, event.event_left_scope, event).await
+                }
+                Ok(Oversized::Decided(not_applicable)) => run.record(not_applicable).await,
                 Err(error) => Err(error),
             },
             InvokingEvent::Scheduled {
@@ -146,7 +167,7 @@ impl Request {
         let Some(role_name) = &self.parameters.execution_role_name else {
             return Ok(None);
         };
-        Ok(Some(execution_role_arn(
+        Ok(Some(role_arn(
             partition_of(event.config_rule_arn.as_deref(), None),
             event_account(event, None, "ExecutionRoleName needs the account to act in")?,
             role_name,
@@ -234,7 +255,10 @@ impl<S: EvaluationSink> Run<S> {
         if let Some(key_change) = KeyChange::from_item(item, event_left_scope)? {
             return self.key_changed(&key_change, event).await;
         }
-        let (evaluation, describe_key_calls) = change::judge_item(
+        let JudgedItem {
+            evaluation,
+            describe_key_calls,
+        } = change::judge_item(
             &self.clients,
             item,
             event_left_scope,
@@ -321,7 +345,7 @@ impl<S: EvaluationSink> Run<S> {
     /// an error means "no scope"; otherwise the sweep still runs unscoped,
     /// but the failure is reported and nothing is cleaned up as stale.
     async fn scope(&mut self, rule_name: &str) -> Scope {
-        match scope::rule_scope(&self.clients, rule_name, &self.deadline).await {
+        match rule_scope(&self.clients, rule_name, &self.deadline).await {
             Ok(scope) => scope,
             Err(error) if self.testing => {
                 warn!(%error, "TESTMODE: no rule scope, judging every resource");
@@ -358,10 +382,12 @@ impl<S: EvaluationSink> Run<S> {
         if self.problems.stopped_by.is_some() {
             return Ok(());
         }
-        for (resource_type, resource_id) in previous.stale(&report.seen) {
-            let outside = report
-                .out_of_scope
-                .contains(&(resource_type.clone(), resource_id.clone()));
+        for stale in previous.stale(&report.seen) {
+            let outside = report.out_of_scope.contains(&stale);
+            let ResourceKey {
+                resource_type,
+                resource_id,
+            } = stale;
             let evaluation = if outside {
                 Evaluation::new(
                     resource_type,
@@ -397,7 +423,7 @@ impl<S: EvaluationSink> Run<S> {
     /// Writes what is queued, then reports: the outcome, or the failure with
     /// how much was written. A write failure takes precedence, since it
     /// names what was lost.
-    async fn finish(mut self, done: Result<(), Error>) -> Result<(Outcome, S), Error> {
+    async fn finish(mut self, done: Result<(), Error>) -> Result<Handled<S>, Error> {
         self.sink.flush().await?;
         done?;
         self.outcome.written = self.sink.written();
@@ -408,7 +434,10 @@ impl<S: EvaluationSink> Run<S> {
                 outcome: Box::new(self.outcome),
             });
         }
-        Ok((self.outcome, self.sink))
+        Ok(Handled {
+            outcome: self.outcome,
+            sink: self.sink,
+        })
     }
 }
 

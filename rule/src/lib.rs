@@ -1,47 +1,63 @@
 //! # neptune-cmk-rule
 //!
-//! The I/O shell around `neptune-cmk-evaluator`: it receives AWS Config's
-//! Lambda events, fetches the facts the evaluator asks for (KMS DescribeKey,
-//! Neptune describes, Config history), and hands the verdicts to a sink —
-//! PutEvaluations in the Lambda (`src/main.rs`), a collector in the
-//! `neptune-cmk` CLI. Every path calls the same [`Rule::handle`], so every
-//! path gives the same verdict.
+//! The I/O shell around `neptune-cmk-evaluator`. The path of a Config event
+//! through it:
+//!
+//! ```text
+//! Config event ─► handler ─► change (one item) │ sweep (every resource, or one key's)
+//!                               │                    │
+//!                               └──► fact_cache ◄────┘   DescribeKey, DescribeDBClusters, tags
+//!                                       │
+//!                                  evaluator (pure) ─► Evaluation ─► sink: writer (PutEvaluations) │ collector
+//! ```
+//!
+//! and of a CloudFormation hook request: `hook_answer` ─► evaluator `HookRequest`
+//! ─► `fact_cache` and `aws::describe_snapshot` ─► evaluator ─► `HookAnswer`.
+//!
+//! The Lambda (`src/main.rs`) passes the PutEvaluations writer as the sink,
+//! the `neptune-cmk` CLI a collector; both call the same [`Rule::handle`] and
+//! [`Rule::answer_hook`], so every path gives the same verdict.
 //!
 //! ## Layout
 //!
-//! An event flows down this list and never back up:
+//! Each module uses only modules listed after it (`tools/check-layers.py`
+//! proves there is no import cycle):
 //!
+//! - [`hook_answer`]: [`Rule::answer_hook`], a hook request judged by the same
+//!   decision and fact cache, answered with the hook's response.
 //! - [`handler`]: [`Rule::handle`] parses the event and parameters, picks the
-//!   clients, and dispatches to `change` or [`sweep`].
+//!   clients, dispatches to `change` or [`sweep`], and hands every
+//!   evaluation to the sink; `rule_scope` reads the rule's own scope.
 //! - `change`: one changed item (fetched from Config's history when
 //!   oversized) judged into one evaluation.
 //! - [`sweep`]: the periodic sweep — every Neptune cluster, instance and
 //!   cluster snapshot, page by page, then the stale results.
-//! - [`facts`]: the facts the evaluator asks for (DescribeKey once per key,
-//!   DescribeDBClusters for an instance's cluster); [`records`] maps describe
-//!   records into the evaluator's types.
-//! - [`hook`]: a CloudFormation Lambda Hook request, judged by the same
-//!   decision and fact cache, answered with the hook's response.
-//! - [`sink`]: where evaluations go; [`writer`]: the PutEvaluations sink.
-//! - [`clients`]: SDK clients, timeouts, assuming `ExecutionRoleName`;
-//!   [`Deadline`]: the Lambda deadline.
+//! - [`fact_cache`]: the facts the evaluator asks for (DescribeKey once per
+//!   key, DescribeDBClusters once per cluster, tags); [`records`] maps
+//!   describe records into the evaluator's types.
+//! - [`writer`]: the PutEvaluations sink; [`sink`]: where evaluations go.
+//! - [`clients`]: SDK clients, timeouts, and the session that builds them
+//!   on first use, assuming `ExecutionRoleName`.
+//! - [`aws`]: the AWS plumbing the CLI shares — SDK error text, assuming a
+//!   role, describe-or-`None`, tags.
+//! - [`Deadline`]: the Lambda deadline; [`metrics`]: an invocation's
+//!   [`Outcome`] or [`Error`] as CloudWatch Embedded Metric Format.
 //! - [`Error`]: the crate's one error type, mapped to a Lambda `Diagnostic`;
-//!   [`Outcome`]: what an invocation did; [`metrics`]: both as CloudWatch
-//!   Embedded Metric Format, for the Lambda's alarms.
+//!   [`Outcome`]: what an invocation did.
 #![warn(missing_docs, unreachable_pub)]
 
-mod aws;
+pub mod aws;
 mod change;
 pub mod clients;
 mod deadline;
 mod error;
-pub mod facts;
+pub mod fact_cache;
 pub mod handler;
-pub mod hook;
+pub mod hook_answer;
 pub mod metrics;
 mod outcome;
 pub mod records;
-mod scope;
+mod rule_scope;
 pub mod sink;
 pub mod sweep;
 pub mod writer;
@@ -49,5 +65,5 @@ pub mod writer;
 pub use clients::{timeouts, Clients};
 pub use deadline::Deadline;
 pub use error::Error;
-pub use handler::Rule;
+pub use handler::{Handled, Rule};
 pub use outcome::Outcome;

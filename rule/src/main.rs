@@ -9,7 +9,8 @@
 //!   `requestData` goes to [`neptune_cmk_rule::Rule::answer_hook`], whose
 //!   answer is the function's result.
 //!
-//! `main` sets up the SDK configuration once; clients are built on first use.
+//! `main` names the credential and region providers and loads the SDK
+//! configuration once; the rule builds its clients on first use.
 
 use aws_config::environment::{
     EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
@@ -20,10 +21,10 @@ use neptune_cmk_evaluator::HookRequest;
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use neptune_cmk_rule::hook::{answer_json, hook_deadline, RULE_PARAMETERS_VARIABLE};
+use neptune_cmk_rule::hook_answer::{answer_json, hook_deadline, RULE_PARAMETERS_VARIABLE};
 use neptune_cmk_rule::metrics::Metrics;
 use neptune_cmk_rule::writer::{EvaluationWriter, RetryPolicy};
-use neptune_cmk_rule::{Deadline, Outcome, Rule};
+use neptune_cmk_rule::{Deadline, Handled, Outcome, Rule};
 use serde::Serialize;
 
 #[tokio::main]
@@ -59,8 +60,8 @@ async fn dispatch(
     let LambdaEvent { payload, context } = event;
     if HookRequest::is_hook_request(&payload) {
         let deadline = hook_deadline(context.deadline());
-        // Boxed: the two paths' futures nested in one type exceed the
-        // compiler's layout depth limit.
+        // Boxed, as the Config path below: the two paths' futures nested
+        // in one type exceed the compiler's layout depth limit.
         let answer = Box::pin(rule.answer_hook(&payload, hook_parameters, deadline)).await;
         if let Some(code) = answer.error_code {
             tracing::warn!(error_code = code.as_str(), message = %answer.message, "hook answered FAILED");
@@ -75,7 +76,7 @@ async fn dispatch(
              CloudFormation hook request (actionInvocationPoint, requestData): {error}"
             ),
         })?;
-    let response = handle(rule, LambdaEvent::new(config_event, context)).await?;
+    let response = Box::pin(handle(rule, LambdaEvent::new(config_event, context))).await?;
     serde_json::to_value(response).map_err(|error| Diagnostic {
         error_type: "InternalError".to_owned(),
         error_message: format!("the response could not be serialized: {error}"),
@@ -96,12 +97,14 @@ struct Response {
 
 async fn handle(rule: &Rule, event: LambdaEvent<ConfigEvent>) -> Result<Response, Diagnostic> {
     let deadline = Deadline::at(event.context.deadline());
-    let open_writer = |destination| {
-        EvaluationWriter::new(destination, RetryPolicy::default()).with_deadline(deadline)
-    };
+    let open_writer =
+        |destination| EvaluationWriter::new(destination, RetryPolicy::default(), deadline);
     let function_name = event.context.env_config.function_name.clone();
     match rule.handle(&event.payload, deadline, open_writer).await {
-        Ok((outcome, writer)) => {
+        Ok(Handled {
+            outcome,
+            sink: writer,
+        }) => {
             emit(&Metrics::of_success(&outcome), &function_name);
             Ok(Response {
                 outcome,

@@ -12,6 +12,17 @@ use crate::{Error, Outcome};
 /// The metrics namespace the CDK's alarms and dashboards read.
 pub const NAMESPACE: &str = "NeptuneCmk";
 
+/// One metric of an invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricValue {
+    /// The metric's name, e.g. `EvaluationsWritten`.
+    pub name: &'static str,
+    /// Its CloudWatch unit: `Count` or `Milliseconds`.
+    pub unit: &'static str,
+    /// Its value.
+    pub value: u64,
+}
+
 /// The metrics of one invocation, from what it did or how it failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metrics {
@@ -36,34 +47,30 @@ impl Metrics {
         }
     }
 
-    /// The metric values, by name and unit, in a stable order.
-    pub fn values(&self) -> Vec<(&'static str, &'static str, u64)> {
+    /// The metric values, in a stable order.
+    pub fn values(&self) -> Vec<MetricValue> {
         let outcome = &self.outcome;
-        let count = |n: usize| n as u64;
+        let count = |name, n: usize| MetricValue {
+            name,
+            unit: "Count",
+            value: n as u64,
+        };
         let mut values = vec![
-            ("EvaluationsCompliant", "Count", count(outcome.compliant)),
-            (
-                "EvaluationsNonCompliant",
-                "Count",
-                count(outcome.non_compliant),
-            ),
-            (
-                "EvaluationsNotApplicable",
-                "Count",
-                count(outcome.not_applicable),
-            ),
-            ("EvaluationsWritten", "Count", count(outcome.written)),
-            ("EvaluationsNotWritten", "Count", count(self.not_written)),
-            ("StaleResultsCleared", "Count", count(outcome.stale_removed)),
-            (
-                "DescribeKeyCalls",
-                "Count",
-                count(outcome.describe_key_calls),
-            ),
-            ("ResourcesSkipped", "Count", count(outcome.unjudged)),
+            count("EvaluationsCompliant", outcome.compliant),
+            count("EvaluationsNonCompliant", outcome.non_compliant),
+            count("EvaluationsNotApplicable", outcome.not_applicable),
+            count("EvaluationsWritten", outcome.written),
+            count("EvaluationsNotWritten", self.not_written),
+            count("StaleResultsCleared", outcome.stale_removed),
+            count("DescribeKeyCalls", outcome.describe_key_calls),
+            count("ResourcesSkipped", outcome.unjudged),
         ];
         if let Some(sweep_ms) = outcome.sweep_ms {
-            values.push(("SweepDuration", "Milliseconds", sweep_ms));
+            values.push(MetricValue {
+                name: "SweepDuration",
+                unit: "Milliseconds",
+                value: sweep_ms,
+            });
         }
         values
     }
@@ -74,7 +81,7 @@ impl Metrics {
         let values = self.values();
         let definitions: Vec<Value> = values
             .iter()
-            .map(|(name, unit, _)| json!({"Name": name, "Unit": unit}))
+            .map(|metric| json!({"Name": metric.name, "Unit": metric.unit}))
             .collect();
         let mut line = Map::new();
         line.insert(
@@ -89,8 +96,8 @@ impl Metrics {
             }),
         );
         line.insert("FunctionName".to_owned(), function_name.into());
-        for (name, _, value) in values {
-            line.insert(name.to_owned(), value.into());
+        for metric in values {
+            line.insert(metric.name.to_owned(), metric.value.into());
         }
         Value::Object(line).to_string()
     }

@@ -77,9 +77,14 @@ impl<S> Recording<S> {
         }
     }
 
-    /// The inner sink and the evaluations passed to it.
-    pub fn into_parts(self) -> (S, Vec<Evaluation>) {
-        (self.inner, self.kept)
+    /// The sink the evaluations passed to.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// The evaluations passed on, in order.
+    pub fn into_evaluations(self) -> Vec<Evaluation> {
+        self.kept
     }
 }
 

@@ -1,7 +1,8 @@
 //! PutEvaluations: batches of at most 100, each written in the background as
 //! soon as it is full (a few at a time) while judging goes on, retried with
-//! bounded backoff, and never silently dropped: `flush` waits for every
-//! batch and reports what could not be written.
+//! bounded backoff within the deadline the writer is built with, and never
+//! silently dropped: `flush` waits for every batch and reports what could not
+//! be written.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use neptune_cmk_evaluator::{Compliance, Evaluation};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
-use crate::aws::{aws_message, is_retryable, to_date_time};
+use crate::aws::{error_message, is_retryable, to_date_time};
 use crate::sink::{Destination, EvaluationSink};
 use crate::{Deadline, Error};
 
@@ -52,16 +53,16 @@ impl Default for RetryPolicy {
 /// The Lambda's sink: writes evaluations with PutEvaluations in batches.
 #[derive(Debug)]
 pub struct EvaluationWriter {
-    target: Arc<Target>,
+    batches: Arc<BatchWriter>,
     pending: Vec<Evaluation>,
     in_flight: JoinSet<BatchResult>,
     written: usize,
     lost: Option<Lost>,
 }
 
-/// Where and how every batch of one invocation is written.
+/// Writes the batches of one invocation: where, how, and by when.
 #[derive(Debug)]
-struct Target {
+struct BatchWriter {
     client: aws_sdk_config::Client,
     result_token: String,
     test_mode: bool,
@@ -86,15 +87,18 @@ struct Lost {
 }
 
 impl EvaluationWriter {
-    /// A writer for one invocation's destination.
-    pub fn new(destination: Destination, retry: RetryPolicy) -> Self {
+    /// A writer for one invocation's destination. Every write and every
+    /// retry is bounded by `deadline` (the Lambda's; `Deadline::none()` for
+    /// none); writes may use the margin the other work left (all but a
+    /// second).
+    pub fn new(destination: Destination, retry: RetryPolicy, deadline: Deadline) -> Self {
         Self {
-            target: Arc::new(Target {
+            batches: Arc::new(BatchWriter {
                 client: destination.config,
                 test_mode: destination.result_token == TEST_MODE_TOKEN,
                 result_token: destination.result_token,
                 retry,
-                deadline: Deadline::none(),
+                deadline: deadline.for_final_writes(),
                 calls: AtomicUsize::new(0),
             }),
             pending: Vec::with_capacity(MAX_BATCH),
@@ -104,23 +108,14 @@ impl EvaluationWriter {
         }
     }
 
-    /// Bounds every write and every retry by the Lambda deadline; writes may
-    /// use the margin the other work left (all but a second).
-    pub fn with_deadline(mut self, deadline: Deadline) -> Self {
-        Arc::get_mut(&mut self.target)
-            .expect("set before any batch is written")
-            .deadline = deadline.for_final_writes();
-        self
-    }
-
     /// PutEvaluations calls made so far, retries included.
     pub fn calls(&self) -> usize {
-        self.target.calls.load(Ordering::Relaxed)
+        self.batches.calls.load(Ordering::Relaxed)
     }
 
     /// Whether this invocation writes with `TestMode=true`.
     pub fn test_mode(&self) -> bool {
-        self.target.test_mode
+        self.batches.test_mode
     }
 
     /// Starts writing `batch` in the background, once fewer than
@@ -129,9 +124,9 @@ impl EvaluationWriter {
         while self.in_flight.len() >= WRITES_IN_FLIGHT {
             self.finish_one().await;
         }
-        let target = Arc::clone(&self.target);
+        let batches = Arc::clone(&self.batches);
         self.in_flight
-            .spawn(async move { target.write(batch).await });
+            .spawn(async move { batches.write(batch).await });
     }
 
     /// Waits for one batch and adds up its result.
@@ -160,7 +155,7 @@ impl EvaluationWriter {
     }
 }
 
-impl Target {
+impl BatchWriter {
     /// Writes one batch: resends only what Config reports failed, retries
     /// throttling and server errors with doubling backoff, within the
     /// deadline; whatever is left is reported lost.
@@ -231,7 +226,7 @@ impl Target {
         {
             Ok(Ok(output)) => Ok(output.failed_evaluations().to_vec()),
             // is_retryable already counts throttling codes.
-            Ok(Err(error)) => Err((aws_message(&error), is_retryable(&error))),
+            Ok(Err(error)) => Err((error_message(&error), is_retryable(&error))),
             Err(deadline) => Err((deadline.to_string(), false)),
         }
     }

@@ -13,10 +13,9 @@ use std::collections::HashMap;
 
 use neptune_cmk_evaluator::{KeyOrigin, KeyState, ResourceKind};
 
+use crate::found::BeforeDeploy::{self, Known, Unknown};
+use crate::found::{alias_name, FoundResource, KeyUse, KnownKey, RefPart, Reference, Scenario};
 use crate::node::{Node, Value};
-use crate::target::{
-    alias_name, branch_label, KeyUse, KnownKey, RefPart, Reference, Scenario, Target,
-};
 use crate::Error;
 
 /// Conditions one resource may depend on: 2^6 branches at most.
@@ -270,12 +269,12 @@ impl<'a> Stacks<'a> {
     }
 
     /// Every Neptune resource of template `doc`.
-    pub(crate) fn targets(&self, doc: usize) -> Result<Vec<Target>, Error> {
+    pub(crate) fn found_resources(&self, doc: usize) -> Result<Vec<FoundResource>, Error> {
         let template = &self.templates[doc];
         let Some(resources) = template.root.get("Resources").and_then(Node::as_map) else {
             return Ok(Vec::new());
         };
-        let mut targets = Vec::new();
+        let mut found = Vec::new();
         for entry in resources {
             if entry.key.starts_with("Fn::ForEach::") && mentions_neptune(&entry.value) {
                 return Err(Error::Invalid {
@@ -295,7 +294,7 @@ impl<'a> Stacks<'a> {
             let scenarios = self.scenarios(doc, &entry.key, entry.line, |ctx| {
                 self.resource_key(ctx, &entry.value, kind)
             })?;
-            targets.push(Target {
+            found.push(FoundResource {
                 file: template.path.to_owned(),
                 line: entry.line,
                 resource: entry.key.clone(),
@@ -306,7 +305,7 @@ impl<'a> Stacks<'a> {
                 scenarios,
             });
         }
-        Ok(targets)
+        Ok(found)
     }
 
     /// Resolves `decide` once per assignment of the conditions it meets.
@@ -385,15 +384,15 @@ impl<'a> Stacks<'a> {
         }
         let (encrypted, line) = property("StorageEncrypted")?;
         match self.flag(ctx, &encrypted, "StorageEncrypted", line)? {
-            Err(why) => {
+            Unknown(why) => {
                 return Ok(KeyUse::Unresolved {
                     field: "StorageEncrypted".to_owned(),
                     display: encrypted.display(),
                     why,
                 })
             }
-            Ok(false) => return Ok(KeyUse::Unencrypted),
-            Ok(true) => {}
+            Known(false) => return Ok(KeyUse::Unencrypted),
+            Known(true) => {}
         }
         match key {
             Val::Absent => Ok(KeyUse::DefaultKey),
@@ -442,7 +441,7 @@ impl<'a> Stacks<'a> {
         val: &Val,
         field: &str,
         line: usize,
-    ) -> Resolved<Result<bool, String>> {
+    ) -> Resolved<BeforeDeploy<bool>> {
         let invalid = || {
             self.invalid(
                 ctx,
@@ -453,15 +452,17 @@ impl<'a> Stacks<'a> {
             )
         };
         match val {
-            Val::Absent => Ok(Ok(false)),
-            Val::Bool(flag) => Ok(Ok(*flag)),
-            Val::Unknown { why, .. } => Ok(Err(why.clone())),
-            Val::Import(name) => Ok(Err(format!("it is imported from another stack ({name})"))),
+            Val::Absent => Ok(Known(false)),
+            Val::Bool(flag) => Ok(Known(*flag)),
+            Val::Unknown { why, .. } => Ok(Unknown(why.clone())),
+            Val::Import(name) => Ok(Unknown(format!(
+                "it is imported from another stack ({name})"
+            ))),
             Val::Text(text) => match text.as_literal() {
-                Some(literal) if literal.eq_ignore_ascii_case("true") => Ok(Ok(true)),
-                Some(literal) if literal.eq_ignore_ascii_case("false") => Ok(Ok(false)),
+                Some(literal) if literal.eq_ignore_ascii_case("true") => Ok(Known(true)),
+                Some(literal) if literal.eq_ignore_ascii_case("false") => Ok(Known(false)),
                 Some(_) => Err(invalid()),
-                None => Ok(Err(format!("it depends on {}", text.display()))),
+                None => Ok(Unknown(format!("it depends on {}", text.display()))),
             },
             Val::Key { .. } | Val::Alias { .. } | Val::List(_) | Val::Map => Err(invalid()),
         }
@@ -610,33 +611,33 @@ impl<'a> Stacks<'a> {
             Some(node) => {
                 let val = self.resolve(inner, node)?;
                 match (&val, self.flag(inner, &val, "Enabled", node.line)?) {
-                    (Val::Absent, _) => Ok(KeyState::Enabled),
-                    (_, Ok(true)) => Ok(KeyState::Enabled),
-                    (_, Ok(false)) => Ok(KeyState::Disabled),
-                    (_, Err(why)) => Err(format!("Enabled is {}: {why}", val.display())),
+                    (Val::Absent, _) => Known(KeyState::Enabled),
+                    (_, Known(true)) => Known(KeyState::Enabled),
+                    (_, Known(false)) => Known(KeyState::Disabled),
+                    (_, Unknown(why)) => Unknown(format!("Enabled is {}: {why}", val.display())),
                 }
             }
-            None => Ok(KeyState::Enabled),
+            None => Known(KeyState::Enabled),
         };
         let origin = if template.resource_type(id) == Some(REPLICA_KEY) {
             self.replica_origin(inner, doc, id)?
         } else {
             match template.property(id, "Origin") {
-                None => Ok(KeyOrigin::AwsKms),
+                None => Known(KeyOrigin::AwsKms),
                 Some(node) => match self.resolve(inner, node)? {
-                    Val::Absent => Ok(KeyOrigin::AwsKms),
+                    Val::Absent => Known(KeyOrigin::AwsKms),
                     Val::Text(text) => match text.as_literal() {
-                        Some(origin) => Ok(KeyOrigin::from_kms(&origin)),
-                        None => Err(format!("Origin is {}", text.display())),
+                        Some(origin) => Known(KeyOrigin::from_kms(&origin)),
+                        None => Unknown(format!("Origin is {}", text.display())),
                     },
-                    other => Err(format!("Origin is {}", other.display())),
+                    other => Unknown(format!("Origin is {}", other.display())),
                 },
             }
         };
         // Imported key material arrives outside CloudFormation: until it
         // does, the key is PendingImport.
         let state = match (&origin, enabled) {
-            (Ok(KeyOrigin::External), Ok(KeyState::Enabled)) => Err(
+            (Known(KeyOrigin::External), Known(KeyState::Enabled)) => Unknown(
                 "Origin EXTERNAL: it is PendingImport until its key material is imported outside \
                  the template"
                     .to_owned(),
@@ -656,14 +657,14 @@ impl<'a> Stacks<'a> {
         ctx: Ctx<'_>,
         doc: usize,
         id: &str,
-    ) -> Resolved<Result<KeyOrigin, String>> {
+    ) -> Resolved<BeforeDeploy<KeyOrigin>> {
         let primary = match self.templates[doc].property(id, "PrimaryKeyArn") {
             Some(node) => self.resolve(ctx, node)?,
             None => Val::Absent,
         };
         match primary {
             Val::Key { doc, id } => Ok(self.known_key(ctx, doc, &id)?.origin),
-            other => Ok(Err(format!(
+            other => Ok(Unknown(format!(
                 "a replica key has its primary key's origin, and PrimaryKeyArn is {}",
                 other.display()
             ))),
@@ -1091,4 +1092,21 @@ fn unknown(display: String, why: &str) -> Val {
         display,
         why: why.to_owned(),
     }
+}
+
+/// `Neptune is true, Prod is false` → the label of a branch.
+fn branch_label(assignment: &[(String, bool)]) -> Option<String> {
+    if assignment.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = assignment
+        .iter()
+        .map(|(name, value)| format!("{name} is {value}"))
+        .collect();
+    let noun = if parts.len() == 1 {
+        "condition"
+    } else {
+        "conditions"
+    };
+    Some(format!("{noun} {}", parts.join(" and ")))
 }

@@ -16,7 +16,7 @@ use neptune_cmk_evaluator::{
     RuleParameters, Subject, Timestamp,
 };
 
-use crate::target::{KeyUse, KnownKey, Reference, Scenario, Target};
+use crate::found::{BeforeDeploy, FoundResource, KeyUse, KnownKey, Reference, Scenario};
 
 /// A template's verdict on one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -308,13 +308,13 @@ pub struct CheckOptions {
     pub deployment: Option<Deployment>,
 }
 
-/// Judges every branch of `target` and reports the worst.
-pub(crate) fn judge(target: &Target, options: &CheckOptions) -> Finding {
-    let outcomes: Vec<(Cause, String, &Scenario)> = target
+/// Judges every branch of `resource` and reports the worst.
+pub(crate) fn judge(resource: &FoundResource, options: &CheckOptions) -> Finding {
+    let outcomes: Vec<(Cause, String, &Scenario)> = resource
         .scenarios
         .iter()
         .map(|scenario| {
-            let (cause, annotation) = judge_key(target, &scenario.key, options);
+            let (cause, annotation) = judge_key(resource, &scenario.key, options);
             (cause, annotation, scenario)
         })
         .collect();
@@ -323,7 +323,7 @@ pub(crate) fn judge(target: &Target, options: &CheckOptions) -> Finding {
         .iter()
         .rev()
         .max_by_key(|(cause, _, _)| cause.verdict())
-        .expect("a target has at least one scenario");
+        .expect("a resource has at least one scenario");
     let all_same = outcomes
         .iter()
         .all(|(cause, annotation, _)| (cause, annotation) == (&worst.0, &worst.1));
@@ -333,22 +333,22 @@ pub(crate) fn judge(target: &Target, options: &CheckOptions) -> Finding {
         None => worst.1.clone(),
     };
     Finding {
-        file: target.file.clone(),
-        line: target.line,
-        resource: target.resource.clone(),
-        construct_path: target.construct_path.clone(),
-        resource_type: target.resource_type.clone(),
+        file: resource.file.clone(),
+        line: resource.line,
+        resource: resource.resource.clone(),
+        construct_path: resource.construct_path.clone(),
+        resource_type: resource.resource_type.clone(),
         cause: worst.0,
         annotation,
         branch,
     }
 }
 
-fn subject(target: &Target, options: &CheckOptions) -> Subject {
+fn subject(resource: &FoundResource, options: &CheckOptions) -> Subject {
     let deployment = options.deployment.as_ref();
     Subject::new(
-        target.kind,
-        target.resource.clone(),
+        resource.kind,
+        resource.resource.clone(),
         deployment.map_or_else(String::new, |d| d.account_id.clone()),
         deployment.map(|d| d.region.clone()),
         None,
@@ -370,9 +370,9 @@ fn unverified(kind: Unverified, text: String) -> (Cause, String) {
     )
 }
 
-fn judge_key(target: &Target, key: &KeyUse, options: &CheckOptions) -> (Cause, String) {
-    let subject = subject(target, options);
-    let field = target.key_field;
+fn judge_key(resource: &FoundResource, key: &KeyUse, options: &CheckOptions) -> (Cause, String) {
+    let subject = subject(resource, options);
+    let field = resource.key_field;
     match key {
         KeyUse::Unencrypted => assess(subject, Encryption::Off, None, options),
         KeyUse::AwsOwned => assess(subject, Encryption::AwsOwnedKey, None, options),
@@ -453,7 +453,7 @@ fn judge_known(subject: Subject, known: &KnownKey, options: &CheckOptions) -> (C
     let parameters = &options.parameters;
     let key = &known.display;
     if !known.aws_managed {
-        if let (Err(why), true) = (&known.state, parameters.require_enabled_key) {
+        if let (BeforeDeploy::Unknown(why), true) = (&known.state, parameters.require_enabled_key) {
             return unverified(
                 Unverified::KeyFactsUnknown,
                 format!(
@@ -462,7 +462,7 @@ fn judge_known(subject: Subject, known: &KnownKey, options: &CheckOptions) -> (C
                 ),
             );
         }
-        if let (Err(why), true) = (
+        if let (BeforeDeploy::Unknown(why), true) = (
             &known.origin,
             parameters.desired_level > EncryptionLevel::CustomerManaged,
         ) {
@@ -486,11 +486,11 @@ fn judge_known(subject: Subject, known: &KnownKey, options: &CheckOptions) -> (C
         key_state: known
             .state
             .clone()
-            .unwrap_or_else(|_| KeyState::Other("state unknown before deploy".to_owned())),
+            .known_or(KeyState::Other("state unknown before deploy".to_owned())),
         origin: known
             .origin
             .clone()
-            .unwrap_or_else(|_| KeyOrigin::Other("unknown".to_owned())),
+            .known_or(KeyOrigin::Other("unknown".to_owned())),
     };
     assess(
         subject,

@@ -7,6 +7,14 @@
 //! lets `neptune-cmk-evaluator` decide, so the verdict and the annotation
 //! are the rule's own wherever the facts are the same.
 //!
+//! The path of data through it:
+//!
+//! ```text
+//! (path, text) ─► node (positioned tree) ─► cfn (templates of one run) │ terraform (plans)
+//!              ─► FoundResource, one Scenario per branch ─► judge (the evaluator's decision)
+//!              ─► Finding ─► Report (Conclusion) ─► render: text │ JSON │ SARIF │ JUnit
+//! ```
+//!
 //! What a template cannot know is UNVERIFIED, never guessed: a literal key
 //! ARN (only DescribeKey knows who manages it; the caller may look it up
 //! and pass the answer in), an import from a stack not among the inputs, a
@@ -32,40 +40,40 @@
 //!   imports between the templates of one run.
 //! - `terraform`: plans: `planned_values` with child modules, values known
 //!   only after apply traced through `configuration`.
-//! - `target`: what the readers hand the judge.
+//! - `found`: [`FoundResource`](found::FoundResource)s, what the readers hand the judge.
 //! - `judge`: the evaluator's decision per branch, the worst one reported;
 //!   [`Verdict`], [`Cause`], [`Finding`].
-//! - `report` and `render`: [`Report`], the exit code, and the text, JSON,
+//! - `report` and `render`: [`Report`], its [`Conclusion`], and the text, JSON,
 //!   SARIF 2.1.0 and JUnit formats.
 //!
 //! ## Use
 //! ```
-//! use neptune_cmk_template::{check, CheckOptions, Document, Verdict};
+//! use neptune_cmk_template::{check, CheckOptions, Conclusion, Document, Verdict};
 //!
 //! let template = "Resources:\n  Db:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n      StorageEncrypted: true\n      KmsKeyId: alias/aws/rds\n";
 //! let report = check(&[Document::named("db.yaml", template)], &CheckOptions::default());
 //! assert_eq!(report.findings[0].verdict(), Verdict::NonCompliant);
-//! assert_eq!(report.exit_code(false), 1);
+//! assert_eq!(report.conclusion(false), Conclusion::Fails);
 //! ```
 #![warn(missing_docs, unreachable_pub)]
 
 mod cfn;
 mod error;
+mod found;
 mod judge;
 mod node;
 mod render;
 mod report;
-mod target;
 mod terraform;
 
 use std::collections::BTreeSet;
 
 pub use error::Error;
 pub use judge::{Cause, CheckOptions, Deployment, Finding, KeyLookups, Unverified, Verdict};
-pub use report::{Format, Report, Skipped, EXIT_ERROR, EXIT_NON_COMPLIANT, EXIT_OK};
+pub use report::{Conclusion, Format, Report, Skipped};
 
+use found::{FoundResource, KeyUse};
 use node::Node;
-use target::{KeyUse, Target};
 
 /// One input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +114,7 @@ impl<'a> Document<'a> {
 /// calls [`Parsed::key_references`] lists, for `--resolve`.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
-    targets: Vec<Target>,
+    resources: Vec<FoundResource>,
     skipped: Vec<Skipped>,
     errors: Vec<Error>,
 }
@@ -131,7 +139,7 @@ pub fn parse(documents: &[Document<'_>]) -> Parsed {
         }
     }
     let mut templates = Vec::new();
-    let mut results: Vec<(usize, Result<Vec<Target>, Error>)> = Vec::new();
+    let mut results: Vec<(usize, Result<Vec<FoundResource>, Error>)> = Vec::new();
     for (index, tree) in &trees {
         let document = &documents[*index];
         if cfn::is_template(tree) {
@@ -143,7 +151,7 @@ pub fn parse(documents: &[Document<'_>]) -> Parsed {
                 },
             ));
         } else if terraform::is_plan(tree) {
-            results.push((*index, terraform::targets(document.path, tree)));
+            results.push((*index, terraform::found_resources(document.path, tree)));
         } else {
             match (not_an_input(tree), document.named) {
                 ("", _) => {}
@@ -169,14 +177,14 @@ pub fn parse(documents: &[Document<'_>]) -> Parsed {
             .collect(),
     );
     for (doc, index) in indices.into_iter().enumerate() {
-        results.push((index, stacks.targets(doc)));
+        results.push((index, stacks.found_resources(doc)));
     }
     results.sort_by_key(|(index, _)| *index);
     for (index, result) in results {
         match result {
-            Ok(mut targets) => {
-                targets.sort_by_key(|target| target.line);
-                parsed.targets.extend(targets);
+            Ok(mut resources) => {
+                resources.sort_by_key(|resource| resource.line);
+                parsed.resources.extend(resources);
             }
             Err(error) => errors.push((index, error)),
         }
@@ -230,9 +238,9 @@ impl Parsed {
     /// pseudo parameters (`${AWS::Region}`) filled in from `deployment`.
     /// References that still hold an unknown part are left out.
     pub fn key_references(&self, deployment: Option<&Deployment>) -> BTreeSet<String> {
-        self.targets
+        self.resources
             .iter()
-            .flat_map(|target| &target.scenarios)
+            .flat_map(|resource| &resource.scenarios)
             .filter_map(|scenario| match &scenario.key {
                 KeyUse::Lookup(reference) => reference.resolve(deployment),
                 _ => None,
@@ -244,9 +252,9 @@ impl Parsed {
     pub fn judge(&self, options: &CheckOptions) -> Report {
         Report {
             findings: self
-                .targets
+                .resources
                 .iter()
-                .map(|target| judge::judge(target, options))
+                .map(|resource| judge::judge(resource, options))
                 .collect(),
             skipped: self.skipped.clone(),
             errors: self.errors.clone(),

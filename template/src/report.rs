@@ -1,5 +1,5 @@
 //! The outcome of a check: findings, files skipped, files that could not
-//! be read; the exit code they imply; the four output formats.
+//! be read; the conclusion they come to; the four output formats.
 
 use crate::render;
 use crate::{Error, Finding, Verdict};
@@ -24,24 +24,28 @@ pub struct Report {
     pub errors: Vec<Error>,
 }
 
-/// Nothing NON_COMPLIANT (and, with `--strict`, nothing UNVERIFIED).
-pub const EXIT_OK: u8 = 0;
-/// Something NON_COMPLIANT (or UNVERIFIED with `--strict`).
-pub const EXIT_NON_COMPLIANT: u8 = 1;
-/// A file could not be parsed (or the command line was wrong: the CLI's).
-pub const EXIT_ERROR: u8 = 2;
+/// What a check comes to; the caller turns it into an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conclusion {
+    /// Nothing NON_COMPLIANT (and, when strict, nothing UNVERIFIED).
+    Passes,
+    /// Something NON_COMPLIANT (or UNVERIFIED when strict).
+    Fails,
+    /// A file could not be read as what it claims to be: the verdict is
+    /// incomplete, whatever the findings say.
+    Unreadable,
+}
 
 impl Report {
-    /// The process exit code. A file that could not be read outranks a
-    /// finding: the verdict is then incomplete, whatever the rest says.
-    pub fn exit_code(&self, strict: bool) -> u8 {
+    /// The conclusion. A file that could not be read outranks a finding.
+    pub fn conclusion(&self, strict: bool) -> Conclusion {
         if !self.errors.is_empty() {
-            return EXIT_ERROR;
+            return Conclusion::Unreadable;
         }
         if self.findings.iter().any(|finding| finding.fails(strict)) {
-            EXIT_NON_COMPLIANT
+            Conclusion::Fails
         } else {
-            EXIT_OK
+            Conclusion::Passes
         }
     }
 

@@ -15,10 +15,11 @@ use std::collections::HashMap;
 
 use neptune_cmk_evaluator::{KeyFacts, KeyManager, KeyOrigin, KeyState, ResourceKind};
 
-use crate::node::{Node, Value};
-use crate::target::{
-    alias_name, is_aws_managed_alias, KeyUse, KnownKey, Reference, Scenario, Target,
+use crate::found::BeforeDeploy::{self, Known, Unknown};
+use crate::found::{
+    alias_name, is_aws_managed_alias, FoundResource, KeyUse, KnownKey, Reference, Scenario,
 };
+use crate::node::{Node, Value};
 use crate::Error;
 
 /// References followed before giving up on a chain.
@@ -37,7 +38,7 @@ pub(crate) fn is_state(root: &Node) -> bool {
 }
 
 /// Every Neptune resource the plan will leave in place.
-pub(crate) fn targets(path: &str, root: &Node) -> Result<Vec<Target>, Error> {
+pub(crate) fn found_resources(path: &str, root: &Node) -> Result<Vec<FoundResource>, Error> {
     if let Some(version) = root.get("format_version") {
         let text = version.scalar_text().unwrap_or_default();
         if text.split('.').next() != Some("1") {
@@ -49,7 +50,7 @@ pub(crate) fn targets(path: &str, root: &Node) -> Result<Vec<Target>, Error> {
         }
     }
     let plan = Plan::new(path, root);
-    let mut targets = Vec::new();
+    let mut found = Vec::new();
     for instance in plan
         .instances
         .iter()
@@ -72,7 +73,7 @@ pub(crate) fn targets(path: &str, root: &Node) -> Result<Vec<Target>, Error> {
             },
             _ => continue,
         };
-        targets.push(Target {
+        found.push(FoundResource {
             file: path.to_owned(),
             line: instance.line,
             resource: instance.address.to_owned(),
@@ -83,7 +84,7 @@ pub(crate) fn targets(path: &str, root: &Node) -> Result<Vec<Target>, Error> {
             scenarios,
         });
     }
-    Ok(targets)
+    Ok(found)
 }
 
 /// One resource instance in `planned_values` or `prior_state`.
@@ -106,6 +107,14 @@ enum Outcome<'a> {
     Absent,
     Known(&'a Node),
     Key(KeyUse),
+    Unknown { display: String, why: String },
+}
+
+/// A boolean attribute: its value, or what it is and why it has no value
+/// before apply.
+#[derive(Debug, PartialEq, Eq)]
+enum Flag {
+    Known(bool),
     Unknown { display: String, why: String },
 }
 
@@ -193,7 +202,7 @@ impl<'a> Plan<'a> {
             return self.key_scenarios(instance, key, "kms_key_arn", KeyUse::DefaultKey);
         }
         match self.flag(instance, "storage_encrypted")? {
-            Err((display, why)) => Ok(vec![Scenario {
+            Flag::Unknown { display, why } => Ok(vec![Scenario {
                 label: None,
                 key: KeyUse::Unresolved {
                     field: "storage_encrypted".to_owned(),
@@ -201,11 +210,13 @@ impl<'a> Plan<'a> {
                     why,
                 },
             }]),
-            Ok(false) => Ok(vec![Scenario {
+            Flag::Known(false) => Ok(vec![Scenario {
                 label: None,
                 key: KeyUse::Unencrypted,
             }]),
-            Ok(true) => self.key_scenarios(instance, key, "kms_key_arn", KeyUse::DefaultKey),
+            Flag::Known(true) => {
+                self.key_scenarios(instance, key, "kms_key_arn", KeyUse::DefaultKey)
+            }
         }
     }
 
@@ -219,7 +230,7 @@ impl<'a> Plan<'a> {
     /// then are.
     fn global_cluster(&self, instance: &Instance<'a>) -> Result<Option<Vec<Scenario>>, Error> {
         let has_source = !is_absent(&self.attribute(instance, "source_db_cluster_identifier", 0));
-        if has_source || self.flag(instance, "storage_encrypted")? != Ok(false) {
+        if has_source || self.flag(instance, "storage_encrypted")? != Flag::Known(false) {
             return Ok(None);
         }
         Ok(Some(vec![Scenario {
@@ -266,11 +277,7 @@ impl<'a> Plan<'a> {
     }
 
     /// A boolean attribute (false when absent), or what it depends on.
-    fn flag(
-        &self,
-        instance: &Instance<'a>,
-        attribute: &str,
-    ) -> Result<Result<bool, (String, String)>, Error> {
+    fn flag(&self, instance: &Instance<'a>, attribute: &str) -> Result<Flag, Error> {
         let mut values = Vec::new();
         for (_, outcome) in self.attribute(instance, attribute, 0) {
             match outcome {
@@ -288,22 +295,24 @@ impl<'a> Plan<'a> {
                         fix: "expected true or false".to_owned(),
                     })
                 }
-                Outcome::Unknown { display, why } => return Ok(Err((display, why))),
+                Outcome::Unknown { display, why } => return Ok(Flag::Unknown { display, why }),
                 Outcome::Key(_) => {
-                    return Ok(Err((
-                        "a KMS key".to_owned(),
-                        "it names a key where a boolean belongs".to_owned(),
-                    )))
+                    return Ok(Flag::Unknown {
+                        display: "a KMS key".to_owned(),
+                        why: "it names a key where a boolean belongs".to_owned(),
+                    })
                 }
             }
         }
         match values.as_slice() {
-            [first, rest @ ..] if rest.iter().all(|value| value == first) => Ok(Ok(*first)),
-            [] => Ok(Ok(false)),
-            _ => Ok(Err((
-                "a conditional expression".to_owned(),
-                "it is true in one branch and false in another".to_owned(),
-            ))),
+            [first, rest @ ..] if rest.iter().all(|value| value == first) => {
+                Ok(Flag::Known(*first))
+            }
+            [] => Ok(Flag::Known(false)),
+            _ => Ok(Flag::Unknown {
+                display: "a conditional expression".to_owned(),
+                why: "it is true in one branch and false in another".to_owned(),
+            }),
         }
     }
 
@@ -542,11 +551,11 @@ impl<'a> Plan<'a> {
                 } else {
                     KeyOrigin::AwsCloudHsm
                 };
-                (self.key_state(instance, "is_enabled", hops), Ok(origin))
+                (self.key_state(instance, "is_enabled", hops), Known(origin))
             }
             "aws_kms_external_key" | "aws_kms_replica_external_key" => (
                 self.imported_key_state(instance, hops),
-                Ok(KeyOrigin::External),
+                Known(KeyOrigin::External),
             ),
             "aws_kms_replica_key" => (
                 self.key_state(instance, "enabled", hops),
@@ -575,16 +584,16 @@ impl<'a> Plan<'a> {
         instance: &Instance<'a>,
         attribute: &str,
         hops: usize,
-    ) -> Result<KeyState, String> {
-        let mut state = Ok(KeyState::Enabled);
+    ) -> BeforeDeploy<KeyState> {
+        let mut state = Known(KeyState::Enabled);
         for (_, outcome) in self.attribute(instance, attribute, hops) {
             match outcome {
                 Outcome::Known(Node {
                     value: Value::Bool(false),
                     ..
-                }) => state = Ok(KeyState::Disabled),
+                }) => state = Known(KeyState::Disabled),
                 Outcome::Unknown { why, .. } => {
-                    state = Err(format!("{attribute} is not known before apply: {why}"))
+                    state = Unknown(format!("{attribute} is not known before apply: {why}"))
                 }
                 _ => {}
             }
@@ -594,9 +603,9 @@ impl<'a> Plan<'a> {
 
     /// A key for imported material: PendingImport unless the plan
     /// imports it.
-    fn imported_key_state(&self, instance: &Instance<'a>, hops: usize) -> Result<KeyState, String> {
+    fn imported_key_state(&self, instance: &Instance<'a>, hops: usize) -> BeforeDeploy<KeyState> {
         match self.key_state(instance, "enabled", hops) {
-            Ok(KeyState::Enabled) if !self.is_set(instance, "key_material_base64") => Err(
+            Known(KeyState::Enabled) if !self.is_set(instance, "key_material_base64") => Unknown(
                 "no key_material_base64: it is PendingImport until key material is imported"
                     .to_owned(),
             ),
@@ -606,7 +615,7 @@ impl<'a> Plan<'a> {
 
     /// A replica has its primary key's origin, known when the primary is
     /// in this plan.
-    fn replica_origin(&self, instance: &Instance<'a>, hops: usize) -> Result<KeyOrigin, String> {
+    fn replica_origin(&self, instance: &Instance<'a>, hops: usize) -> BeforeDeploy<KeyOrigin> {
         let primary = self.attribute(instance, "primary_key_arn", hops + 1);
         let key = match primary.into_iter().next().map(|(_, outcome)| outcome) {
             Some(Outcome::Key(key)) => Some(key),
@@ -615,7 +624,7 @@ impl<'a> Plan<'a> {
         };
         match key {
             Some(KeyUse::Known(known)) => known.origin,
-            _ => Err(
+            _ => Unknown(
                 "a replica key has its primary key's origin, which is not in this plan".to_owned(),
             ),
         }

@@ -7,7 +7,7 @@
 use aws_config::SdkConfig;
 use aws_sdk_neptune::types::{DbInstance, Filter, ServerlessV2ScalingConfiguration, Tag};
 use neptune_cmk_evaluator::{Compliance, RuleParameters, Timestamp};
-use neptune_cmk_rule::facts::FactCache;
+use neptune_cmk_rule::fact_cache::FactCache;
 use neptune_cmk_rule::records::{cluster_resource, instance_resource, Origin};
 use neptune_cmk_rule::Clients;
 use neptune_cmk_testing::*;

@@ -58,15 +58,17 @@ async fn rule_sweep(moto: &Moto, account: &str, region: &str) {
         Some(json!({"resultToken": token, "configRuleName": ORG_RULE})),
     );
     let rule = Rule::new(&assumed(moto, account, region).await);
-    let open = |destination| EvaluationWriter::new(destination, RetryPolicy::default());
-    let (outcome, _) = rule
+    let open =
+        |destination| EvaluationWriter::new(destination, RetryPolicy::default(), Deadline::none());
+    let outcome = rule
         .handle(
             &sweep_event(account, region, &token),
             Deadline::none(),
             open,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .outcome;
     assert!(outcome.written > 0, "{outcome:?}");
 }
 

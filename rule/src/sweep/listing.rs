@@ -7,8 +7,10 @@ use aws_sdk_neptune::types::{DbCluster, DbClusterSnapshot, DbInstance, Filter};
 use tokio::sync::mpsc::Sender;
 
 use super::pages::Pages;
-use super::PAGE_SIZE;
 use crate::{Clients, Deadline, Error};
+
+/// Neptune's describe calls return at most 100 records per page.
+const PAGE_SIZE: i32 = 100;
 
 /// Pages a listing may fetch ahead of judging.
 pub(crate) const PAGES_AHEAD: usize = 2;

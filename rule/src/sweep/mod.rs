@@ -25,21 +25,18 @@ use std::future::Future;
 
 use aws_sdk_neptune::types::{DbCluster, DbClusterSnapshot, DbInstance};
 use neptune_cmk_evaluator::{
-    Encryption, KeyChange, NeptuneResource, ResourceKind, RuleParameters, Scope, Timestamp,
+    Encryption, KeyChange, NeptuneResource, ResourceKind, RuleParameters, Scope, Tag, Timestamp,
 };
 use tokio::sync::mpsc::{channel, Receiver};
 
-pub use stale::{previous_results, PreviousResults};
+pub use stale::{previous_results, PreviousResults, ResourceKey};
 
-use crate::facts::{FactCache, Judgement};
+use crate::fact_cache::{FactCache, Judgement};
 use crate::records::{
     cluster_encryption, cluster_resource, instance_resource, snapshot_resource, Origin,
 };
 use crate::{Clients, Deadline, Error};
 use listing::{Page, PAGES_AHEAD};
-
-/// Neptune's describe calls return at most 100 records per page.
-pub const PAGE_SIZE: i32 = 100;
 
 /// Instances kept waiting for their cluster's facts before the instance
 /// listing is paused until the cluster listing catches up: memory stays flat
@@ -76,11 +73,11 @@ pub struct Unjudged {
 /// What a sweep saw and did.
 #[derive(Debug, Default)]
 pub struct SweepReport {
-    /// Every (resource type, resource id) judged or listed-but-unjudged: an
-    /// earlier result of these is not stale.
-    pub seen: HashSet<(String, String)>,
+    /// Every resource judged or listed-but-unjudged: an earlier result of
+    /// these is not stale.
+    pub seen: HashSet<ResourceKey>,
     /// Resources listed but outside the rule's scope.
-    pub out_of_scope: HashSet<(String, String)>,
+    pub out_of_scope: HashSet<ResourceKey>,
     /// What stopped part of the sweep (a listing that failed, the
     /// deadline; the first of them); then not everything was listed.
     pub stopped: Option<Error>,
@@ -454,7 +451,7 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
         &mut self,
         listed: Listed,
         resource: Result<Option<NeptuneResource>, Error>,
-        tags: Option<Result<Vec<(String, String)>, Error>>,
+        tags: Option<Result<Vec<Tag>, Error>>,
     ) -> Result<(), Error> {
         if self.report.deadline_reached {
             return Ok(());
@@ -469,15 +466,12 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
                     // Its earlier verdict stands: it exists, it is not stale.
                     self.report
                         .seen
-                        .insert((kind.config_type().to_owned(), resource_id));
+                        .insert(ResourceKey::new(kind.config_type(), resource_id));
                 }
                 return Ok(());
             }
         };
-        let id = (
-            kind.config_type().to_owned(),
-            resource.subject.resource_id.clone(),
-        );
+        let id = ResourceKey::new(kind.config_type(), &resource.subject.resource_id);
         match self.in_scope(&resource, tags) {
             Ok(true) => {}
             Ok(false) => {
@@ -508,7 +502,7 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
     fn in_scope(
         &self,
         resource: &NeptuneResource,
-        tags: Option<Result<Vec<(String, String)>, Error>>,
+        tags: Option<Result<Vec<Tag>, Error>>,
     ) -> Result<bool, Error> {
         let scope = self.context.scope;
         let tags = match (scope.needs_tags(), tags) {
@@ -528,7 +522,7 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
     /// A resource whose judgement failed: the deadline stops the sweep;
     /// anything else is this resource's alone. Either way its earlier result
     /// is not stale.
-    fn failed(&mut self, listed: &Listed, id: (String, String), error: Error) -> Result<(), Error> {
+    fn failed(&mut self, listed: &Listed, id: ResourceKey, error: Error) -> Result<(), Error> {
         if matches!(error, Error::DeadlineExceeded { .. }) {
             self.stop(error);
         } else {

@@ -3,7 +3,7 @@
 
 use aws_smithy_async::future::pagination_stream::PaginationStream;
 
-use crate::aws::{aws_error, SdkError};
+use crate::aws::{failed, ProvideErrorMetadata, SdkError};
 use crate::{Deadline, Error};
 
 /// One paged call (DescribeDBClusters, …), page by page.
@@ -18,7 +18,7 @@ pub(crate) struct Pages<T, E> {
 
 impl<T, E> Pages<T, E>
 where
-    E: aws_sdk_neptune::error::ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     /// `more` tells from a page whether another follows (its marker or
     /// token); `operation` and `target` name the call in errors, `phase` in
@@ -55,7 +55,7 @@ where
             other => {
                 self.done = true;
                 match other {
-                    Ok(Some(Err(error))) => Err(aws_error(self.operation, &*self.target, &error)),
+                    Ok(Some(Err(error))) => Err(failed(self.operation, &*self.target, &error)),
                     Err(error) => Err(error),
                     _ => Ok(None),
                 }

@@ -18,16 +18,35 @@ use crate::{Clients, Deadline, Error};
 /// GetComplianceDetailsByConfigRule returns at most 100 results per page.
 const PAGE_SIZE: i32 = 100;
 
+/// A resource as Config keys its results: its type and resource id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResourceKey {
+    /// Config's resource type, e.g. `AWS::RDS::DBCluster`.
+    pub resource_type: String,
+    /// Config's resource id.
+    pub resource_id: String,
+}
+
+impl ResourceKey {
+    /// The key of `resource_id` of `resource_type`.
+    pub fn new(resource_type: impl Into<String>, resource_id: impl Into<String>) -> Self {
+        Self {
+            resource_type: resource_type.into(),
+            resource_id: resource_id.into(),
+        }
+    }
+}
+
 /// The resources this rule had a COMPLIANT or NON_COMPLIANT result for
-/// before the sweep began, as (resource type, resource id).
+/// before the sweep began.
 #[derive(Debug, Default)]
 pub struct PreviousResults {
-    resources: Vec<(String, String)>,
+    resources: Vec<ResourceKey>,
 }
 
 impl PreviousResults {
     /// Those of them the sweep did not see: gone, or outside the scope now.
-    pub fn stale(&self, seen: &HashSet<(String, String)>) -> Vec<(String, String)> {
+    pub fn stale(&self, seen: &HashSet<ResourceKey>) -> Vec<ResourceKey> {
         self.resources
             .iter()
             .filter(|resource| !seen.contains(*resource))
@@ -81,7 +100,7 @@ pub async fn previous_results(
             if !recorded_after_sweep_began {
                 previous
                     .resources
-                    .push((resource_type.to_owned(), resource_id.to_owned()));
+                    .push(ResourceKey::new(resource_type, resource_id));
             }
         }
     }

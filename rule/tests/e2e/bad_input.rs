@@ -44,7 +44,7 @@ async fn check(name: &str, text: &str, expected: Expected) {
             Collector::default()
         })
         .await
-        .map(|(outcome, collector)| (outcome, collector.into_evaluations()));
+        .map(|handled| (handled.outcome, handled.sink.into_evaluations()));
     match (expected, outcome) {
         (Error(error_type, fragment), Err(error)) => {
             assert_eq!(error.error_type(), error_type, "{name}: {error}");

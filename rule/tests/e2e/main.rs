@@ -58,7 +58,8 @@ pub async fn lambda_with(
     retry: RetryPolicy,
 ) -> Result<(Outcome, EvaluationWriter), Error> {
     rule.handle(event, deadline, |destination| {
-        EvaluationWriter::new(destination, retry).with_deadline(deadline)
+        EvaluationWriter::new(destination, retry, deadline)
     })
     .await
+    .map(|handled| (handled.outcome, handled.sink))
 }

@@ -2,9 +2,7 @@
 //! other files still judged; and the exit codes.
 
 use expect_test::{expect, expect_file};
-use neptune_cmk_template::{
-    check, CheckOptions, Document, Format, EXIT_ERROR, EXIT_NON_COMPLIANT, EXIT_OK,
-};
+use neptune_cmk_template::{check, CheckOptions, Conclusion, Document, Format};
 
 use crate::{corpus, fixture};
 
@@ -21,7 +19,7 @@ fn unreadable_files_golden() {
         files.len(),
         "every bad file is an error"
     );
-    assert_eq!(report.exit_code(false), EXIT_ERROR);
+    assert_eq!(report.conclusion(false), Conclusion::Unreadable);
     expect_file!["../../../tests/fixtures/templates/expected/bad.txt"]
         .assert_eq(&report.render(Format::Text, false));
     expect_file!["../../../tests/fixtures/templates/expected/bad.junit.xml"]
@@ -43,7 +41,7 @@ fn an_unreadable_file_does_not_hide_the_others() {
     assert_eq!(report.findings.len(), 2);
     assert_eq!(report.errors.len(), 1);
     // An incomplete verdict outranks a finding.
-    assert_eq!(report.exit_code(false), EXIT_ERROR);
+    assert_eq!(report.conclusion(false), Conclusion::Unreadable);
 }
 
 #[track_caller]
@@ -120,13 +118,13 @@ fn exit_codes() {
         ],
         &CheckOptions::default(),
     );
-    assert_eq!(report.exit_code(false), EXIT_OK);
-    assert_eq!(report.exit_code(true), EXIT_NON_COMPLIANT);
+    assert_eq!(report.conclusion(false), Conclusion::Passes);
+    assert_eq!(report.conclusion(true), Conclusion::Fails);
     let report = check(
         &[Document::named("a.yaml", compliant)],
         &CheckOptions::default(),
     );
-    assert_eq!(report.exit_code(true), EXIT_OK);
+    assert_eq!(report.conclusion(true), Conclusion::Passes);
 }
 
 /// Every prefix of every fixture is either judged or reported: the reader

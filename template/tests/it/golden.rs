@@ -3,7 +3,7 @@
 //! `UPDATE_EXPECT=1` rewrites them.
 
 use expect_test::expect_file;
-use neptune_cmk_template::{check, CheckOptions, Format, Report, Verdict, EXIT_NON_COMPLIANT};
+use neptune_cmk_template::{check, CheckOptions, Conclusion, Format, Report, Verdict};
 
 use crate::{corpus, documents, resolved};
 
@@ -120,5 +120,5 @@ fn flags_what_presence_checks_pass() {
             "{file} {resource}"
         );
     }
-    assert_eq!(report.exit_code(false), EXIT_NON_COMPLIANT);
+    assert_eq!(report.conclusion(false), Conclusion::Fails);
 }

@@ -1,0 +1,670 @@
+//! The plan as data: ordered steps, each with a title, an explanation, the
+//! actions `remediate apply` also performs, and commands that are only
+//! printed (key policy, verification, cut-over, deletion). One small
+//! function per step; `build` picks the path from the rule's verdict.
+
+use neptune_cmk_evaluator::{Compliance, Evaluation, KeyLookup, KeyManager, KeyState, Reason};
+
+use super::command::Command;
+use super::facts::{Facts, SourceCluster, SourceInstance};
+use super::names::derived;
+
+/// Suffix of the new cluster's and instances' identifiers.
+pub const NEW_SUFFIX: &str = "cmk";
+/// Suffix of the migration snapshot's identifier.
+pub const SNAPSHOT_SUFFIX: &str = "cmk-migration";
+
+/// A remediation plan for one cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The source cluster's identifier.
+    pub cluster: String,
+    /// Its region.
+    pub region: String,
+    /// The rule's evaluation of the cluster now.
+    pub evaluation: Evaluation,
+    /// Non-default rule parameters the evaluation was reached with.
+    pub parameters: Vec<String>,
+    /// What kind of remediation this is.
+    pub path: Path,
+    /// One paragraph: the path and why.
+    pub summary: Vec<String>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+/// The kinds of remediation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// Already compliant.
+    Nothing,
+    /// The customer managed key only needs repair (enable, cancel deletion).
+    RepairKey,
+    /// Unencrypted: snapshot, then restore with the key.
+    RestoreSnapshot,
+    /// Encrypted with an unacceptable key: a point-in-time clone with the key.
+    CloneToPointInTime,
+    /// No remediation can be computed (key gone, or its facts unknown).
+    Advice,
+}
+
+/// What a step is for; `remediate apply` performs only `Migrate` steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Before anything is created: keys and key policy.
+    Prepare,
+    /// Creates the new cluster and its instances.
+    Migrate,
+    /// Checks the result.
+    Verify,
+    /// Cut-over and deletion: needs a human, never run by the tool.
+    CutOver,
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// A short imperative title.
+    pub title: String,
+    /// Why, and what to watch for; printed as comments.
+    pub explanation: Vec<String>,
+    /// What the step creates or changes (printed, and performed by `apply`).
+    pub actions: Vec<Action>,
+    /// Commands that are only printed.
+    pub manual: Vec<Command>,
+    /// What the step is for.
+    pub stage: Stage,
+}
+
+/// Something the plan creates or changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Create a customer managed key and an alias (no `--kms-key` given).
+    CreateKey {
+        /// `alias/neptune-<cluster>`.
+        alias: String,
+        /// The key's description.
+        description: String,
+    },
+    /// CreateDBClusterSnapshot.
+    Snapshot {
+        /// The source cluster.
+        cluster: String,
+        /// The snapshot's identifier.
+        snapshot: String,
+    },
+    /// RestoreDBClusterFromSnapshot or RestoreDBClusterToPointInTime.
+    Restore(Box<NewCluster>),
+    /// ModifyDBCluster for what a restore cannot set.
+    Modify(ClusterSettings),
+    /// CreateDBInstance in the new cluster.
+    CreateInstance(NewInstance),
+    /// CancelKeyDeletion.
+    CancelKeyDeletion {
+        /// The key's ARN.
+        key_arn: String,
+    },
+    /// EnableKey.
+    EnableKey {
+        /// The key's ARN.
+        key_arn: String,
+    },
+}
+
+/// The key a new cluster is encrypted with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetKey {
+    /// A key ARN given with `--kms-key` and checked acceptable.
+    Arn(String),
+    /// The key the plan's first step creates, held in `$CMK_ARN`.
+    Created,
+}
+
+/// Where a new cluster's data comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreSource {
+    /// A cluster snapshot.
+    Snapshot(String),
+    /// The source cluster's latest restorable time (a full-copy clone).
+    PointInTime(String),
+}
+
+/// The new cluster: the source's settings, a new identifier and key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCluster {
+    /// The new cluster's identifier.
+    pub identifier: String,
+    /// Where its data comes from.
+    pub source: RestoreSource,
+    /// Its key.
+    pub key: TargetKey,
+    /// The source's settings to carry over.
+    pub settings: SourceCluster,
+}
+
+/// Settings a restore cannot carry, applied to the new cluster after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterSettings {
+    /// The new cluster.
+    pub cluster: String,
+    /// Backup retention in days.
+    pub backup_retention: Option<i32>,
+    /// Preferred backup window.
+    pub backup_window: Option<String>,
+    /// Preferred maintenance window.
+    pub maintenance_window: Option<String>,
+    /// CopyTagsToSnapshot, when the restore could not set it.
+    pub copy_tags_to_snapshot: Option<bool>,
+}
+
+/// An instance of the new cluster, mirroring one of the source's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInstance {
+    /// The new instance's identifier.
+    pub identifier: String,
+    /// The new cluster.
+    pub cluster: String,
+    /// The source instance's settings.
+    pub settings: SourceInstance,
+}
+
+/// The plan for `facts`: the shortest documented path from the cluster's
+/// state to a customer managed key the rule accepts.
+pub fn build(facts: &Facts) -> Plan {
+    let evaluation = &facts.evaluation;
+    let (path, summary, steps) = match (evaluation.compliance(), evaluation.reason) {
+        (Compliance::Compliant, _) => (
+            Path::Nothing,
+            vec!["Nothing to do: the cluster is already compliant.".to_owned()],
+            Vec::new(),
+        ),
+        (_, Reason::KeyNotEnabled) => repair_key(facts),
+        (_, Reason::Unencrypted) => migrate(facts, Path::RestoreSnapshot),
+        (_, Reason::AwsManagedKey | Reason::BelowDesiredLevel | Reason::KeyNotAllowed) => {
+            migrate(facts, Path::CloneToPointInTime)
+        }
+        (_, Reason::KeyNotFound) => advice(&[
+            "The cluster's key no longer exists: its data cannot be decrypted, so no snapshot \
+             or clone can be restored.",
+            "Recover from an export or a backup encrypted with another key, then delete this \
+             cluster.",
+        ]),
+        (_, Reason::LevelNotVerifiable) => advice(&[
+            "The cluster's key belongs to another account and denies this caller \
+             kms:DescribeKey, so its origin cannot be checked against desiredEncryptionLevel.",
+            "Ask the key's owner to allow kms:DescribeKey (to the rule's role and to you), then \
+             run this plan again; migrate only if the key is then found below the level.",
+        ]),
+        (_, reason) => advice(&[&format!(
+            "The rule's verdict ({}) has no remediation in this tool.",
+            reason.describe()
+        )]),
+    };
+    Plan {
+        cluster: facts.cluster.identifier.clone(),
+        region: facts.region.clone(),
+        evaluation: evaluation.clone(),
+        parameters: parameter_notes(facts),
+        path,
+        summary,
+        steps,
+    }
+}
+
+fn advice(lines: &[&str]) -> (Path, Vec<String>, Vec<Step>) {
+    (
+        Path::Advice,
+        lines.iter().map(|line| (*line).to_owned()).collect(),
+        Vec::new(),
+    )
+}
+
+fn parameter_notes(facts: &Facts) -> Vec<String> {
+    let parameters = &facts.parameters;
+    let mut notes = Vec::new();
+    if parameters.desired_level != neptune_cmk_evaluator::EncryptionLevel::CustomerManaged {
+        notes.push(format!(
+            "desiredEncryptionLevel={}",
+            parameters.desired_level.as_str()
+        ));
+    }
+    if let Some(keys) = &parameters.allowed_key_arns {
+        notes.push(format!(
+            "allowedKmsKeyArns={}",
+            keys.iter().cloned().collect::<Vec<_>>().join(",")
+        ));
+    }
+    if !parameters.require_enabled_key {
+        notes.push("requireEnabledKey=false".to_owned());
+    }
+    notes
+}
+
+/// A customer managed key that is only Disabled or pending deletion: the
+/// data is already where it belongs, so the key is repaired instead.
+fn repair_key(facts: &Facts) -> (Path, Vec<String>, Vec<Step>) {
+    let Some(KeyLookup::Found(key)) = &facts.source_key else {
+        return advice(&["The key's state could not be read; run the plan again."]);
+    };
+    let key_arn = key.arn.clone();
+    let mut steps = Vec::new();
+    if matches!(
+        key.key_state,
+        KeyState::PendingDeletion | KeyState::PendingReplicaDeletion
+    ) {
+        steps.push(Step {
+            title: "Cancel the scheduled deletion (the key returns as Disabled)".to_owned(),
+            explanation: Vec::new(),
+            actions: vec![Action::CancelKeyDeletion {
+                key_arn: key_arn.clone(),
+            }],
+            manual: Vec::new(),
+            stage: Stage::Prepare,
+        });
+    }
+    if matches!(
+        key.key_state,
+        KeyState::PendingDeletion | KeyState::PendingReplicaDeletion | KeyState::Disabled
+    ) {
+        steps.push(Step {
+            title: "Enable the key".to_owned(),
+            explanation: Vec::new(),
+            actions: vec![Action::EnableKey { key_arn }],
+            manual: Vec::new(),
+            stage: Stage::Prepare,
+        });
+    } else {
+        steps.push(Step {
+            title: format!("Make the key usable (state {})", key.key_state),
+            explanation: vec![
+                "See https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html \
+                 (an Unavailable key's custom key store must be reconnected)."
+                    .to_owned(),
+            ],
+            actions: Vec::new(),
+            manual: Vec::new(),
+            stage: Stage::Prepare,
+        });
+    }
+    steps.push(verify_step(facts, &facts.cluster.identifier));
+    (
+        Path::RepairKey,
+        vec![
+            "The data is already under a customer managed key; repair the key instead of \
+             migrating. (AWS Config can run this repair itself: see the key-repair remediation \
+             in docs/DEPLOY.md.)"
+                .to_owned(),
+        ],
+        steps,
+    )
+}
+
+/// Snapshot and restore (unencrypted) or clone (encrypted), then instances,
+/// verification, cut-over and deletion.
+fn migrate(facts: &Facts, path: Path) -> (Path, Vec<String>, Vec<Step>) {
+    let source = &facts.cluster;
+    let new_id = derived(&source.identifier, NEW_SUFFIX);
+    let snapshot = derived(&source.identifier, SNAPSHOT_SUFFIX);
+    let key = match &facts.target_key {
+        Some(arn) => TargetKey::Arn(arn.clone()),
+        None => TargetKey::Created,
+    };
+    let mut steps = Vec::new();
+    if key == TargetKey::Created {
+        steps.push(create_key_step(facts));
+    }
+    steps.push(key_policy_step(facts));
+    let summary = match path {
+        Path::RestoreSnapshot => {
+            steps.push(snapshot_step(source, &snapshot));
+            steps.push(restore_step(
+                source,
+                &new_id,
+                RestoreSource::Snapshot(snapshot.clone()),
+                &key,
+            ));
+            vec![
+                "The cluster is not encrypted, and Neptune cannot encrypt an existing cluster. \
+                 Path: snapshot it, then restore the snapshot into a new cluster with \
+                 --kms-key-id."
+                    .to_owned(),
+            ]
+        }
+        _ => {
+            steps.push(freeze_step(source, &facts.region));
+            steps.push(restore_step(
+                source,
+                &new_id,
+                RestoreSource::PointInTime(source.identifier.clone()),
+                &key,
+            ));
+            vec![format!(
+                "The cluster is encrypted with {}, and Neptune cannot change a cluster's key. \
+                 Path: a full-copy point-in-time clone with the new key.",
+                source_key_text(facts)
+            )]
+        }
+    };
+    if let Some(step) = settings_step(source, &new_id, path) {
+        steps.push(step);
+    }
+    steps.push(instances_step(facts, &new_id));
+    steps.push(verify_step(facts, &new_id));
+    steps.push(cut_over_step(source, &new_id));
+    steps.push(delete_step(facts, path, &snapshot));
+    (path, summary, steps)
+}
+
+fn source_key_text(facts: &Facts) -> String {
+    match &facts.source_key {
+        Some(KeyLookup::Found(key)) if key.key_manager == KeyManager::Aws => {
+            format!("the AWS managed key aws/rds ({})", key.arn)
+        }
+        Some(KeyLookup::Found(key)) => format!("key {}, which the rule does not accept", key.arn),
+        _ => format!(
+            "key {}",
+            facts.cluster.kms_key_id.as_deref().unwrap_or("(unknown)")
+        ),
+    }
+}
+
+fn create_key_step(facts: &Facts) -> Step {
+    Step {
+        title: "Create a customer managed key (or pass --kms-key to use an existing one)"
+            .to_owned(),
+        explanation: vec![
+            "The key must be symmetric, Enabled and in the cluster's region. Keep it Enabled for \
+             the new cluster's lifetime: disabling it makes the data unreadable."
+                .to_owned(),
+        ],
+        actions: vec![Action::CreateKey {
+            alias: format!("alias/neptune-{}", facts.cluster.identifier),
+            description: format!("Neptune cluster {}", facts.cluster.identifier),
+        }],
+        manual: Vec::new(),
+        stage: Stage::Prepare,
+    }
+}
+
+/// The statement the operator needs in the key's policy: Neptune (through
+/// the RDS endpoint) creates grants on the key for the new cluster.
+fn key_policy_step(facts: &Facts) -> Step {
+    let key = facts.target_key.as_deref().unwrap_or("$CMK_ARN");
+    let (principal, caveat) = match &facts.operator {
+        Some(operator) => (operator.principal_arn.clone(), operator.caveat.clone()),
+        None => (
+            "<ARN of the role that runs these commands>".to_owned(),
+            Some("the caller could not be identified (sts:GetCallerIdentity)".to_owned()),
+        ),
+    };
+    let via_service = format!("rds.{}.{}", facts.region, dns_suffix(&facts.partition));
+    let mut explanation = vec![
+        format!("Add this statement to the key policy of {key} (aws kms get-key-policy / put-key-policy):"),
+        "{\"Sid\": \"NeptuneRestoreWithThisKey\", \"Effect\": \"Allow\",".to_owned(),
+        format!(" \"Principal\": {{\"AWS\": \"{principal}\"}},"),
+        " \"Action\": [\"kms:CreateGrant\", \"kms:DescribeKey\", \"kms:Decrypt\", \"kms:Encrypt\","
+            .to_owned(),
+        "            \"kms:GenerateDataKey*\", \"kms:ReEncrypt*\"],".to_owned(),
+        " \"Resource\": \"*\",".to_owned(),
+        format!(" \"Condition\": {{\"StringEquals\": {{\"kms:ViaService\": \"{via_service}\"}}}}}}"),
+    ];
+    if let Some(caveat) = caveat {
+        explanation.push(format!("Principal: {caveat}."));
+    }
+    explanation.push(
+        "A key policy that delegates to IAM (the default key policy) needs no change if your \
+         IAM policy allows these actions on the key."
+            .to_owned(),
+    );
+    Step {
+        title: "Let the operator use the key through Neptune (key policy)".to_owned(),
+        explanation,
+        actions: Vec::new(),
+        manual: Vec::new(),
+        stage: Stage::Prepare,
+    }
+}
+
+/// The DNS suffix of a partition's service endpoints.
+fn dns_suffix(partition: &str) -> &'static str {
+    match partition {
+        "aws-cn" => "amazonaws.com.cn",
+        "aws-iso" => "c2s.ic.gov",
+        "aws-iso-b" => "sc2s.sgov.gov",
+        "aws-iso-e" => "cloud.adc-e.uk",
+        "aws-iso-f" => "csp.hci.ic.gov",
+        "aws-eusc" => "amazonaws.eu",
+        _ => "amazonaws.com",
+    }
+}
+
+fn snapshot_step(source: &SourceCluster, snapshot: &str) -> Step {
+    Step {
+        title: "Stop writes, then snapshot the cluster".to_owned(),
+        explanation: vec!["Writes made after the snapshot starts are not carried over.".to_owned()],
+        actions: vec![Action::Snapshot {
+            cluster: source.identifier.clone(),
+            snapshot: snapshot.to_owned(),
+        }],
+        manual: Vec::new(),
+        stage: Stage::Migrate,
+    }
+}
+
+fn freeze_step(source: &SourceCluster, region: &str) -> Step {
+    Step {
+        title: "Stop writes, then wait until the latest restorable time passes that moment"
+            .to_owned(),
+        explanation: vec![
+            "The clone restores the source's latest restorable time (continuous backup, usually \
+             a few minutes behind). Writes after it are not carried over."
+                .to_owned(),
+        ],
+        actions: Vec::new(),
+        manual: vec![Command::aws("neptune", "describe-db-clusters", region)
+            .opt("--db-cluster-identifier", &source.identifier)
+            .opt("--query", "DBClusters[0].LatestRestorableTime")],
+        stage: Stage::Migrate,
+    }
+}
+
+fn restore_step(
+    source: &SourceCluster,
+    new_id: &str,
+    from: RestoreSource,
+    key: &TargetKey,
+) -> Step {
+    let (title, explanation) = match &from {
+        RestoreSource::Snapshot(_) => (
+            "Restore the snapshot into a new cluster encrypted with the customer managed key",
+            vec![
+                "Documented: restoring an unencrypted snapshot with a KMS key gives an encrypted \
+                 cluster (Neptune User Guide, \"Encrypting Neptune resources at rest\", \
+                 https://docs.aws.amazon.com/neptune/latest/userguide/encrypt.html). A snapshot \
+                 copy cannot encrypt (CopyDBClusterSnapshot API reference), so there is no copy \
+                 step."
+                    .to_owned(),
+                "Only if this restore is refused: export the graph (neptune-export) and bulk-load \
+                 it into a new cluster created with --storage-encrypted --kms-key-id."
+                    .to_owned(),
+            ],
+        ),
+        RestoreSource::PointInTime(_) => (
+            "Clone the cluster to a new one encrypted with the customer managed key",
+            vec![
+                "Documented: a point-in-time restore may use a KMS key other than the source's \
+                 (RestoreDBClusterToPointInTime API reference, KmsKeyId); full-copy, because a \
+                 copy-on-write clone shares the source's storage and key."
+                    .to_owned(),
+                "Chosen over snapshot, re-keying copy and restore: one step instead of three, \
+                 and no intermediate snapshot under the old key, which the rule would itself \
+                 flag NON_COMPLIANT."
+                    .to_owned(),
+            ],
+        ),
+    };
+    Step {
+        title: title.to_owned(),
+        explanation,
+        actions: vec![Action::Restore(Box::new(NewCluster {
+            identifier: new_id.to_owned(),
+            source: from,
+            key: key.clone(),
+            settings: source.clone(),
+        }))],
+        manual: Vec::new(),
+        stage: Stage::Migrate,
+    }
+}
+
+/// Backup and maintenance settings (and, for a clone, copy-tags), which the
+/// restore calls cannot set.
+fn settings_step(source: &SourceCluster, new_id: &str, path: Path) -> Option<Step> {
+    let settings = ClusterSettings {
+        cluster: new_id.to_owned(),
+        backup_retention: source.backup_retention,
+        backup_window: source.backup_window.clone(),
+        maintenance_window: source.maintenance_window.clone(),
+        copy_tags_to_snapshot: (path == Path::CloneToPointInTime && source.copy_tags_to_snapshot)
+            .then_some(true),
+    };
+    let empty = settings.backup_retention.is_none()
+        && settings.backup_window.is_none()
+        && settings.maintenance_window.is_none()
+        && settings.copy_tags_to_snapshot.is_none();
+    (!empty).then(|| Step {
+        title: "Carry over the settings a restore cannot set".to_owned(),
+        explanation: Vec::new(),
+        actions: vec![Action::Modify(settings)],
+        manual: Vec::new(),
+        stage: Stage::Migrate,
+    })
+}
+
+fn instances_step(facts: &Facts, new_id: &str) -> Step {
+    let mut explanation = vec![
+        "Same class, parameter group, zone, promotion tier and tags; the writer first.".to_owned(),
+    ];
+    if facts.instances.is_empty() {
+        explanation.push(format!(
+            "{} has no instances; create at least one writer to use the new cluster.",
+            facts.cluster.identifier
+        ));
+    }
+    Step {
+        title: "Recreate the instances in the new cluster".to_owned(),
+        explanation,
+        actions: facts
+            .instances
+            .iter()
+            .map(|instance| {
+                Action::CreateInstance(NewInstance {
+                    identifier: derived(&instance.identifier, NEW_SUFFIX),
+                    cluster: new_id.to_owned(),
+                    settings: instance.clone(),
+                })
+            })
+            .collect(),
+        manual: Vec::new(),
+        stage: Stage::Migrate,
+    }
+}
+
+/// The new cluster judged by the rule itself, with the same parameters.
+fn verify_step(facts: &Facts, cluster: &str) -> Step {
+    let parameters = &facts.parameters;
+    let mut audit = Command::new(["neptune-cmk", "audit"]).opt("--region", &facts.region);
+    if parameters.desired_level != neptune_cmk_evaluator::EncryptionLevel::CustomerManaged {
+        audit = audit.opt("--level", parameters.desired_level.as_str());
+    }
+    for key in parameters.allowed_key_arns.iter().flatten() {
+        audit = audit.opt("--allowed-key", key);
+    }
+    audit = audit.flag("--allow-disabled-keys", !parameters.require_enabled_key);
+    Step {
+        title: format!("Verify: the rule judges {cluster} COMPLIANT"),
+        explanation: Vec::new(),
+        actions: Vec::new(),
+        manual: vec![
+            Command::aws("neptune", "describe-db-clusters", &facts.region)
+                .opt("--db-cluster-identifier", cluster)
+                .opt(
+                    "--query",
+                    "DBClusters[0].[StorageEncrypted,KmsKeyId,Endpoint,ReaderEndpoint]",
+                ),
+            audit,
+        ],
+        stage: Stage::Verify,
+    }
+}
+
+fn cut_over_step(source: &SourceCluster, new_id: &str) -> Step {
+    Step {
+        title: "Cut over: point applications at the new endpoints".to_owned(),
+        explanation: vec![
+            format!(
+                "Old writer endpoint: {}",
+                source.endpoint.as_deref().unwrap_or("-")
+            ),
+            format!(
+                "Old reader endpoint: {}",
+                source.reader_endpoint.as_deref().unwrap_or("-")
+            ),
+            format!(
+                "New endpoints: from the Verify step. Update application settings (or the DNS \
+                 CNAME they use), then re-enable writes against {new_id}."
+            ),
+        ],
+        actions: Vec::new(),
+        manual: Vec::new(),
+        stage: Stage::CutOver,
+    }
+}
+
+fn delete_step(facts: &Facts, path: Path, snapshot: &str) -> Step {
+    let source = &facts.cluster;
+    let region = &facts.region;
+    let mut manual: Vec<Command> = facts
+        .instances
+        .iter()
+        .map(|instance| {
+            Command::aws("neptune", "delete-db-instance", region)
+                .opt("--db-instance-identifier", &instance.identifier)
+        })
+        .collect();
+    if source.deletion_protection {
+        manual.push(
+            Command::aws("neptune", "modify-db-cluster", region)
+                .opt("--db-cluster-identifier", &source.identifier)
+                .flag("--no-deletion-protection", true)
+                .flag("--apply-immediately", true),
+        );
+    }
+    manual.push(
+        Command::aws("neptune", "delete-db-cluster", region)
+            .opt("--db-cluster-identifier", &source.identifier)
+            .flag("--skip-final-snapshot", true),
+    );
+    let mut explanation = vec![
+        "Only once the new cluster serves traffic. Automated snapshots of the old cluster go with \
+         it; delete manual ones you no longer need, as the rule flags them too."
+            .to_owned(),
+    ];
+    if path == Path::RestoreSnapshot {
+        explanation.push(format!(
+            "{snapshot} is unencrypted (non-compliant): delete it once the new cluster is \
+             verified."
+        ));
+        manual.push(
+            Command::aws("neptune", "delete-db-cluster-snapshot", region)
+                .opt("--db-cluster-snapshot-identifier", snapshot),
+        );
+    }
+    Step {
+        title: "Delete the old cluster".to_owned(),
+        explanation,
+        actions: Vec::new(),
+        manual,
+        stage: Stage::CutOver,
+    }
+}

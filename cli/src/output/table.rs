@@ -1,0 +1,87 @@
+//! The table: aligned columns for people, the annotation last and unpadded,
+//! a count at the end; keys shortened to account and key id.
+
+use neptune_cmk_evaluator::Compliance;
+
+use crate::rows::{encrypted_text, short_key, Row, RowVerdict};
+
+const HEADERS: [&str; 11] = [
+    "account",
+    "region",
+    "type",
+    "identifier",
+    "resource_id",
+    "encrypted",
+    "key",
+    "key_manager",
+    "key_state",
+    "verdict",
+    "annotation",
+];
+
+fn dash(text: &str) -> String {
+    if text.is_empty() {
+        "-".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+fn table_cells(row: &Row) -> [String; 11] {
+    [
+        row.account.label(),
+        dash(&row.region),
+        dash(row.short_type()),
+        dash(&row.identifier),
+        dash(&row.resource_id),
+        encrypted_text(row.encrypted, row.verdict).to_owned(),
+        row.key_arn
+            .as_deref()
+            .map_or_else(|| "-".to_owned(), short_key),
+        row.key_manager.clone().unwrap_or_else(|| "-".to_owned()),
+        row.key_state.clone().unwrap_or_else(|| "-".to_owned()),
+        row.verdict.as_str().to_owned(),
+        row.annotation.clone(),
+    ]
+}
+
+/// Aligned columns with a header and a closing count.
+pub fn table(rows: &[Row]) -> String {
+    if rows.is_empty() {
+        return "no Neptune resources found\n".to_owned();
+    }
+    // The annotation is long and last; it is not padded.
+    let all: Vec<[String; 11]> = rows.iter().map(table_cells).collect();
+    let mut widths = HEADERS.map(str::len);
+    for row in &all {
+        for (width, cell) in widths.iter_mut().zip(row.iter()) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut out = String::new();
+        for (index, cell) in cells.iter().enumerate() {
+            if index + 1 == cells.len() {
+                out += cell;
+            } else {
+                out += &format!("{cell:<width$}  ", width = widths[index]);
+            }
+        }
+        out.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(&HEADERS.map(|header| header.to_uppercase()));
+    for row in &all {
+        out += &line(row);
+    }
+    let count = |verdict: RowVerdict| rows.iter().filter(|row| row.verdict == verdict).count();
+    let errors = count(RowVerdict::Error);
+    out += &format!(
+        "{} resource(s), {} NON_COMPLIANT",
+        rows.len() - errors,
+        count(RowVerdict::Judged(Compliance::NonCompliant))
+    );
+    if errors > 0 {
+        out += &format!(", {errors} target(s) failed");
+    }
+    out + "\n"
+}
