@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make bench: cold start, warm invoke, periodic sweeps and binary size of the
 release bootstrap, measured against the patched moto launcher through the local
-Lambda Runtime API (tools/runtime_api.py). Writes target/bench/results.json and
+Lambda Runtime API (tools/runtime_api.py), and the launcher's own speed (concurrent
+calls under added latency, bulk fleets). Writes target/bench/results.json and
 the results block of docs/PERFORMANCE.md (between the bench markers).
 
     .venv/bin/python tools/bench.py [--bootstrap target/lambda/neptune-cmk-rule/bootstrap]
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -295,6 +297,53 @@ def previous_results(moto: Moto, created: list[dict[str, Any]]) -> int:
     return len(results)
 
 
+LAUNCHER_LATENCY_MS = 200
+LAUNCHER_CONCURRENCY = (10, 64, 128)
+
+
+def raw_sts_call(endpoint: str) -> int:
+    """GetCallerIdentity on its own connection (no SDK connection pool): the HTTP status."""
+    request = urllib.request.Request(
+        endpoint + "/", data=b"Action=GetCallerIdentity&Version=2011-06-15", method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sts/aws4_request, "
+                                  "SignedHeaders=host, Signature=00"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return response.status
+
+
+def launcher(moto: Moto) -> dict[str, Any]:
+    """The launcher's own speed, not the rule's. tests/moto proves that concurrent calls sleep
+    their latency concurrently (all of them asleep at once); this measures what that buys:
+    the wall time of N calls started together at 200 ms, and of bulk_clusters fleets."""
+    moto.control("POST", "reset")
+    raw_sts_call(moto.endpoint)  # warm: the first call builds moto's STS backend
+    concurrent: dict[str, float] = {}
+    moto.control("POST", "latency", {"ms": LAUNCHER_LATENCY_MS})
+    try:
+        for n in LAUNCHER_CONCURRENCY:
+            with ThreadPoolExecutor(n) as pool:
+                started = time.monotonic()
+                statuses = list(pool.map(lambda _: raw_sts_call(moto.endpoint), range(n)))
+                concurrent[str(n)] = time.monotonic() - started
+            if statuses != [200] * n:
+                raise SystemExit(f"bench: launcher: {n} concurrent calls answered {sorted(set(statuses))}")
+    finally:
+        moto.control("POST", "latency", {"ms": 0})
+    kms = boto3_client(moto, "kms")
+    keys = [kms.create_key()["KeyMetadata"]["Arn"] for _ in range(3)]
+    started = time.monotonic()
+    moto.control("POST", "bulk_clusters", {"count": 1000, "prefix": "pair-", "kmsKeyIds": keys,
+                                           "instancesPerCluster": 1})
+    with_instances = time.monotonic() - started
+    started = time.monotonic()
+    moto.control("POST", "bulk_clusters", {"count": 10_000, "prefix": "bulk-", "kmsKeyIds": keys})
+    clusters_only = time.monotonic() - started
+    moto.control("POST", "reset")
+    return {"latency_ms": LAUNCHER_LATENCY_MS, "concurrent_wall_s": concurrent,
+            "bulk_1000_clusters_with_instances_s": with_instances, "bulk_10000_clusters_s": clusters_only}
+
+
 def criterion_results(directory: Path) -> dict[str, float]:
     results = {}
     for estimates in sorted(directory.glob("evaluate/*/new/estimates.json")):
@@ -324,6 +373,12 @@ def render(results: dict[str, Any]) -> str:
         met = "yes" if run["peak_rss_kib"] <= 32 * 1024 else "no"
         target = "≤ 32 MiB" if run["clusters"] >= 1000 else ""
         lines.append(f"| sweep N = {run['clusters']:,} clusters + instances + snapshots ({run['evaluations']:,} evaluations, {run['keys']} keys): wall / bootstrap CPU / peak RSS | {run['wall_s']:.2f} s / {run['cpu_ms']:.0f} ms / {run['peak_rss_kib'] / 1024:.1f} MiB | {target} | {met if target else ''} |")
+    if results.get("launcher"):
+        moto = results["launcher"]
+        counts = " / ".join(moto["concurrent_wall_s"])
+        walls = " / ".join(f"{wall:.2f} s" for wall in moto["concurrent_wall_s"].values())
+        lines.append(f"| launcher: {counts} calls started together at {moto['latency_ms']} ms added latency, wall (serial: {moto['latency_ms'] / 1000:.1f} s per call) | {walls} | | |")
+        lines.append(f"| launcher: `bulk_clusters`, 1,000 clusters with one instance each / 10,000 clusters | {moto['bulk_1000_clusters_with_instances_s']:.2f} s / {moto['bulk_10000_clusters_s']:.2f} s | | |")
     size = results["size"]
     lines.append(f"| release bootstrap, stripped | {size['bootstrap_bytes'] / 1e6:.2f} MB | ≤ 10 MB | {'yes' if size['bootstrap_bytes'] <= 10e6 else 'no'} |")
     lines.append(f"| zipped asset | {size['zip_bytes'] / 1e6:.2f} MB | | |")
@@ -385,6 +440,8 @@ def main() -> int:
     }
     moto = Moto()
     try:
+        print("bench: the launcher's concurrency and bulk fleets", file=sys.stderr)
+        results["launcher"] = launcher(moto)
         print("bench: cold start and warm invokes", file=sys.stderr)
         results["lifecycle"] = cold_and_warm(str(bootstrap), moto, args.cold, args.warm)
         results["sweeps"] = []

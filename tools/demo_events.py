@@ -78,6 +78,14 @@ def summary(seed: dict[str, Any]) -> list[str]:
     for s in seed["snapshots"]:
         rows.append(("snapshot", s["DBClusterSnapshotIdentifier"], "neptune",
                      f"{s.get('SnapshotType', 'manual')} snapshot of {s['DBClusterIdentifier']}"))
+    for g in seed.get("graphs", []):  # Neptune Analytics
+        key_id = g.get("kmsKeyIdentifier")
+        if not key_id or key_id == "AWS_OWNED_KEY":
+            enc = "AWS owned key"
+        else:
+            key = keys.get(key_id)
+            enc = f"key {key_id}" if key is None else f"key {key['Alias']} (customer managed, {key['KeyState']})"
+        rows.append(("graph", g["name"], "neptune-graph", f"{g['id']}, {enc}"))
     return _table(rows, header=None) + ["  (moto also keeps one automated snapshot per cluster)"]
 
 

@@ -15,6 +15,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
   auditStatements,
+  graphSuppression,
   neptuneReadStatements,
   rdsSuppression,
   readStatementSuppressions,
@@ -117,7 +118,8 @@ export class NeptuneCmkMemberRoleStack extends Stack {
     });
     const role = new iam.CfnRole(this, 'AuditRole', {
       roleName: roleName.valueAsString,
-      description: 'Read-only: neptune-cmk audit --organization reads Neptune encryption and KMS key metadata',
+      description:
+        'Read-only: neptune-cmk audit --organization reads Neptune and Neptune Analytics encryption and KMS key metadata',
       assumeRolePolicyDocument: {
         Version: '2012-10-17',
         Statement: [
@@ -151,6 +153,7 @@ export class NeptuneCmkMemberRoleStack extends Stack {
         appliesTo: ['Resource::arn:<AWS::Partition>:kms:*:*:key/*'],
       },
       rdsSuppression('*'),
+      graphSuppression('*'),
     ]);
     new CfnOutput(this, 'AuditRoleArn', { value: role.attrArn, condition: create });
     return role;

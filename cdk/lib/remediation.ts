@@ -1,15 +1,26 @@
 /**
  * AWS Config remediation of key-state failures: an SSM Automation runbook
- * (schemaVersion 0.3) whose one `aws:executeScript` step runs
+ * (schemaVersion 0.3, a YAML document) whose one `aws:executeScript` step runs
  * runbooks/repair_key.py, inlined at synth; its automation role; and the
  * binding of Config's RESOURCE_ID to the runbook's ResourceId parameter.
  *
  * The runbook cancels a key deletion and re-enables a disabled key of this
- * account. It never moves data to another key: that needs a snapshot, a
- * restore and a cut-over, which stay with `neptune-cmk remediate apply`.
+ * account, then starts the cluster if Neptune left it
+ * `inaccessible-encryption-credentials-recoverable` and waits until it is
+ * `available` (a cluster in the terminal `inaccessible-encryption-credentials`
+ * state fails the run with the restore commands). It never moves data to
+ * another key: that needs a snapshot, a restore and a cut-over, which stay
+ * with `neptune-cmk remediate apply`.
  *
- * Everything is checked at synth: the document's schema, that the script
- * defines the handler and reads the InputPayload keys, that Config's
+ * The document is YAML because the Systems Manager documentation shows an
+ * inline `Script` for YAML runbooks (JSON runbooks were documented with the
+ * script as an attachment). The .py file stays the single source of truth:
+ * it is inlined verbatim as a literal block scalar, and the YAML is parsed
+ * back at synth and must give exactly the document it was made from.
+ *
+ * Everything is checked at synth: the document's schema, the Python runtime
+ * (3.11 or newer), that the step's timeout covers the script's wait, that the
+ * script defines the handler and reads the InputPayload keys, that Config's
  * parameters bind every runbook parameter, and that the automation role grants
  * exactly the AWS calls the script makes.
  */
@@ -21,12 +32,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ReadScope, describeStatements, rdsSuppression } from './permissions';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { ReadScope, describeStatements } from './permissions';
 
 export const RUNBOOK_SCRIPT_PATH = path.resolve(__dirname, '..', 'runbooks', 'repair_key.py');
 export const RUNBOOK_RUNTIME = 'python3.11';
 export const RUNBOOK_HANDLER = 'handler';
 export const RUNBOOK_STEP = 'RepairKeyState';
+/**
+ * The step's timeout: the most `aws:executeScript` allows ("Each
+ * aws:executeScript action can run up to a maximum duration of 600 seconds"),
+ * since the script may wait for a cluster to start.
+ */
+export const RUNBOOK_TIMEOUT_SECONDS = 600;
 /** The runbook parameter that AWS Config fills with the non-compliant resource id. */
 export const RESOURCE_ID_PARAMETER = 'ResourceId';
 /** The runbook parameter naming its role; automatic remediation requires exactly this name. */
@@ -34,11 +52,22 @@ export const ASSUME_ROLE_PARAMETER = 'AutomationAssumeRole';
 /** Config's placeholder for the non-compliant resource's id in a ResourceValue. */
 export const CONFIG_RESOURCE_ID = 'RESOURCE_ID';
 
-/** Runtimes `aws:executeScript` accepts for Python; this runbook uses RUNBOOK_RUNTIME. */
-const PYTHON_RUNTIMES = ['python3.8', 'python3.9', 'python3.10', 'python3.11'];
+/**
+ * The oldest Python runtime the synth check accepts. The Systems Manager User
+ * Guide (aws:executeScript) says runbooks on Python 3.6, 3.7 or 3.8 can no
+ * longer be created or updated (4 December 2024) nor run (18 February 2025),
+ * and recommends upgrading to Python 3.11; the project's fact sheet (section
+ * 11) records 3.6-3.9 as no longer run. 3.9 and 3.10 are refused here too, so
+ * the runbook never ships on a runtime on its way out.
+ */
+const MIN_PYTHON_MINOR = 11;
 const PARAMETER_TYPES = ['String', 'StringList', 'Integer', 'Boolean', 'MapList', 'StringMap'];
 /** SSM documents hold at most 64 KB of content. */
 const MAX_DOCUMENT_BYTES = 64 * 1024;
+/** The longest an `aws:executeScript` step may run. */
+const MAX_SCRIPT_STEP_SECONDS = 600;
+/** What the step keeps for its own lookups and repair besides the script's wait for a cluster. */
+const WAIT_MARGIN_SECONDS = 60;
 
 /** Raised when the runbook, its binding or its IAM do not fit together; synth fails with it. */
 export class RunbookError extends Error {
@@ -84,9 +113,12 @@ export function buildRepairKeyDocument(script: string): RunbookContent {
     schemaVersion: '0.3',
     description:
       'neptune-cmk: repairs the state of the customer managed KMS key that encrypts a Neptune DB cluster, DB ' +
-      'instance or DB cluster snapshot of this account (PendingDeletion: cancel the deletion; Disabled: enable). ' +
-      'Refuses, changing nothing, for unencrypted resources, AWS managed keys and keys of other accounts: those ' +
-      'need a migration with `neptune-cmk remediate apply`.',
+      'instance or DB cluster snapshot of this account (PendingDeletion or PendingReplicaDeletion: cancel the ' +
+      'deletion, then enable; Disabled: enable), then starts the cluster if Neptune left it ' +
+      'inaccessible-encryption-credentials-recoverable and waits until it is available. Fails with the restore ' +
+      'commands for a cluster in the terminal inaccessible-encryption-credentials state. Refuses, changing ' +
+      'nothing, for unencrypted resources, AWS managed keys and keys of other accounts: those need a migration ' +
+      'with `neptune-cmk remediate apply`.',
     assumeRole: `{{ ${ASSUME_ROLE_PARAMETER} }}`,
     parameters: {
       [RESOURCE_ID_PARAMETER]: {
@@ -107,7 +139,7 @@ export function buildRepairKeyDocument(script: string): RunbookContent {
         name: RUNBOOK_STEP,
         action: 'aws:executeScript',
         isEnd: true,
-        timeoutSeconds: 300,
+        timeoutSeconds: RUNBOOK_TIMEOUT_SECONDS,
         inputs: {
           Runtime: RUNBOOK_RUNTIME,
           Handler: RUNBOOK_HANDLER,
@@ -116,12 +148,29 @@ export function buildRepairKeyDocument(script: string): RunbookContent {
         },
         outputs: [
           { Name: 'KeyState', Selector: '$.Payload.KeyState', Type: 'String' },
+          { Name: 'ClusterStatus', Selector: '$.Payload.ClusterStatus', Type: 'String' },
           { Name: 'Message', Selector: '$.Payload.Message', Type: 'String' },
         ],
       },
     ],
-    outputs: [`${RUNBOOK_STEP}.KeyState`, `${RUNBOOK_STEP}.Message`],
+    outputs: [`${RUNBOOK_STEP}.KeyState`, `${RUNBOOK_STEP}.ClusterStatus`, `${RUNBOOK_STEP}.Message`],
   };
+}
+
+/**
+ * The document as SSM YAML. YAML 1.1 quoting (so that a YAML 1.1 parser, such
+ * as cfn-lint's PyYAML, reads `on`, `yes` and the like as the strings they
+ * are; which YAML version SSM parses is not documented), no line folding, and
+ * multi-line strings (the script) as literal block scalars, so the script
+ * reads in the console exactly as in the .py file. Parsed back, the text must
+ * give the very document it was made from.
+ */
+export function renderRunbook(content: RunbookContent): string {
+  const text = stringifyYaml(content, { version: '1.1', lineWidth: 0, blockQuote: 'literal', aliasDuplicateObjects: false });
+  if (JSON.stringify(parseYaml(text, { version: '1.1' })) !== JSON.stringify(content)) {
+    throw new RunbookError('the YAML rendering of the document does not parse back to the same document');
+  }
+  return text;
 }
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_:.]+)\s*\}\}/g;
@@ -162,10 +211,25 @@ export function validateRunbook(content: RunbookContent): void {
       throw new RunbookError(`document output '${output}' names no step output`);
     }
   }
-  const size = Buffer.byteLength(JSON.stringify(content), 'utf8');
+  const size = Buffer.byteLength(renderRunbook(content), 'utf8');
   if (size > MAX_DOCUMENT_BYTES) {
     throw new RunbookError(`the document is ${size} bytes; SSM accepts at most ${MAX_DOCUMENT_BYTES}`);
   }
+}
+
+/** Whether `runtime` is `python3.N` with N at least MIN_PYTHON_MINOR. */
+export function isSupportedPythonRuntime(runtime: unknown): boolean {
+  const match = typeof runtime === 'string' ? /^python3\.(\d+)$/.exec(runtime) : null;
+  return match !== null && Number(match[1]) >= MIN_PYTHON_MINOR;
+}
+
+/** The script's own bound on its wait for a cluster (`START_WAIT_SECONDS = N`). */
+export function scriptWaitSeconds(script: string): number {
+  const match = /^START_WAIT_SECONDS = (\d+)\s*$/m.exec(script);
+  if (match === null) {
+    throw new RunbookError('the script declares no START_WAIT_SECONDS = <seconds>');
+  }
+  return Number(match[1]);
 }
 
 function validateParameters(content: RunbookContent): void {
@@ -185,8 +249,17 @@ function validateParameters(content: RunbookContent): void {
 
 function validateScriptStep(step: RunbookStep): void {
   const { Runtime: runtime, Handler: handler, Script: script, InputPayload: payload } = step.inputs;
-  if (!PYTHON_RUNTIMES.includes(runtime)) {
-    throw new RunbookError(`step ${step.name}: Runtime '${runtime}' is not an aws:executeScript Python runtime`);
+  if (!isSupportedPythonRuntime(runtime)) {
+    throw new RunbookError(
+      `step ${step.name}: Runtime '${runtime}' is not allowed: use python3.${MIN_PYTHON_MINOR} or newer ` +
+        '(Systems Manager retires older Python runtimes of aws:executeScript: 3.6-3.8 no longer run since 18 February 2025)',
+    );
+  }
+  const timeout = step.timeoutSeconds;
+  if (timeout === undefined || timeout > MAX_SCRIPT_STEP_SECONDS) {
+    throw new RunbookError(
+      `step ${step.name}: timeoutSeconds must be set, at most ${MAX_SCRIPT_STEP_SECONDS} (aws:executeScript); got ${timeout}`,
+    );
   }
   if (typeof handler !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(handler)) {
     throw new RunbookError(`step ${step.name}: Handler must be a Python function name; got ${JSON.stringify(handler)}`);
@@ -198,6 +271,13 @@ function validateScriptStep(step: RunbookStep): void {
     if (!new RegExp(`events(\\.get\\(|\\[)\\s*["']${key}["']`).test(script)) {
       throw new RunbookError(`step ${step.name}: InputPayload key ${key} is never read by the script (events["${key}"])`);
     }
+  }
+  const wait = scriptWaitSeconds(script);
+  if (wait + WAIT_MARGIN_SECONDS > timeout) {
+    throw new RunbookError(
+      `step ${step.name}: timeoutSeconds ${timeout} leaves less than ${WAIT_MARGIN_SECONDS} s beside the script's ` +
+        `START_WAIT_SECONDS ${wait}: SSM would stop the step before the script reports`,
+    );
   }
 }
 
@@ -229,7 +309,12 @@ export function declaredScriptCalls(script: string): string[] {
   return [...match[1].matchAll(/["']([\w-]+:\w+)["']/g)].map((m) => m[1]).sort();
 }
 
-/** The automation role's statements: read Neptune encryption, repair this account's keys. */
+/**
+ * The automation role's statements: read Neptune encryption and cluster status
+ * (the Describe calls of the rule), repair this account's keys, and start this
+ * account's clusters (rds:StartDBCluster authorizes against the cluster ARN;
+ * Neptune's management API uses rds: actions).
+ */
 export function remediationStatements(scope: ReadScope): iam.PolicyStatement[] {
   return [
     ...describeStatements(scope),
@@ -237,6 +322,11 @@ export function remediationStatements(scope: ReadScope): iam.PolicyStatement[] {
       sid: 'RepairOwnKeyState',
       actions: ['kms:DescribeKey', 'kms:CancelKeyDeletion', 'kms:EnableKey'],
       resources: [`arn:${Aws.PARTITION}:kms:${scope.region}:${scope.account}:key/*`],
+    }),
+    new iam.PolicyStatement({
+      sid: 'StartOwnNeptuneCluster',
+      actions: ['rds:StartDBCluster'],
+      resources: [`arn:${Aws.PARTITION}:rds:${scope.region}:${scope.account}:cluster:*`],
     }),
   ];
 }
@@ -297,20 +387,27 @@ export class RepairKeyRunbook extends Construct {
   readonly document: ssm.CfnDocument;
   readonly role: iam.Role;
   readonly content: RunbookContent;
+  /** The document as deployed (DocumentFormat YAML). */
+  readonly yaml: string;
 
   constructor(scope: Construct, id: string, props: RepairKeyRunbookProps = {}) {
     super(scope, id);
     const script = props.script ?? readRunbookScript();
     this.content = buildRepairKeyDocument(script);
     validateRunbook(this.content);
+    this.yaml = renderRunbook(this.content);
     const statements = remediationStatements({ region: Aws.REGION, account: Aws.ACCOUNT_ID });
     assertRoleMatchesScript(statements, script);
 
     this.document = new ssm.CfnDocument(this, 'Document', {
       documentType: 'Automation',
-      documentFormat: 'JSON',
-      content: this.content,
+      documentFormat: 'YAML',
+      content: {}, // replaced below by the YAML text
     });
+    // CloudFormation's Content is typed Json but "also supports String data types"
+    // (AWS::SSM::Document reference); the YAML text has to go in as a string, which
+    // CfnDocumentProps' type check refuses, so it is set as a property override.
+    this.document.addPropertyOverride('Content', this.yaml);
     this.role = new iam.Role(this, 'AutomationRole', {
       description: 'Assumed by SSM Automation to run the neptune-cmk key-state remediation runbook',
       // Only automations of this account and region (confused-deputy protection).
@@ -333,7 +430,21 @@ export class RepairKeyRunbook extends Construct {
           'other accounts and AWS managed keys before any change; KMS itself refuses those calls on AWS managed keys.',
         appliesTo: ['Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*'],
       },
-      rdsSuppression('<AWS::Region>'),
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'rds:DescribeDBClusters/DescribeDBInstances/DescribeDBClusterSnapshots find the non-compliant resource ' +
+          'by its resource id (a listing, which RDS authorizes against <type>:* in the caller account) and read its ' +
+          "cluster's status and snapshots; rds:StartDBCluster starts that cluster when Neptune left it " +
+          'inaccessible-encryption-credentials-recoverable. Which cluster is known only when Config runs the ' +
+          'remediation. Limited to this account and region; the script starts only the Neptune cluster of the ' +
+          'resource it repaired, and only in that status.',
+        appliesTo: [
+          'Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:cluster:*',
+          'Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*',
+          'Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:cluster-snapshot:*',
+        ],
+      },
     ]);
   }
 }

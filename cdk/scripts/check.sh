@@ -3,7 +3,8 @@
 # (assertions + cdk-nag), pytest of the remediation runbook's script against
 # the patched moto (runbooks/), `cdk synth` of every stack, the standalone
 # templates of scripts/dist.sh (cdk-nag runs in both synths), and cfn-lint over
-# every synthesized template and the conformance pack. Warnings count as
+# every synthesized template and the conformance pack (E3051, the SSM document
+# check, on parsed copies: scripts/ssm-documents.py). Warnings count as
 # failures unless ignored, with a reason, in cdk/.cfnlintrc. Works offline once
 # the npm packages and the venv's packages are installed.
 #
@@ -110,7 +111,20 @@ if ! "$VENV/bin/cfn-lint" -- "${templates[@]}" "${standalone[@]}" "$PACK"; then
   say "cfn-lint reported problems (warnings fail too; ignores live in cdk/.cfnlintrc)" >&2
   exit 1
 fi
+# E3051 (SSM document structure) cannot read the runbook's YAML Content as the
+# templates carry it (a string; see scripts/ssm-documents.py), so .cfnlintrc
+# ignores it there and it runs here on copies with the documents parsed, from a
+# directory without .cfnlintrc: every check applies.
+say "cfn-lint $pinned on the SSM documents, Content parsed (scripts/ssm-documents.py)"
+ssm_dir="$(mktemp -d)"
+trap 'rm -f "$test_log" "$pytest_log"; rm -rf "$standalone_dir" "$ssm_dir"' EXIT
+ssm_list="$("$VENV/bin/python" scripts/ssm-documents.py "$ssm_dir" "${templates[@]}" "${standalone[@]}")"
+mapfile -t ssm_copies <<<"$ssm_list"
+if ! (cd "$ssm_dir" && "$VENV/bin/cfn-lint" -- "${ssm_copies[@]}"); then
+  say "cfn-lint reported problems in the SSM documents" >&2
+  exit 1
+fi
 
 stacks="$(for t in "${templates[@]}"; do basename "$t" .template.json; done | paste -sd, -)"
 linted=$((${#templates[@]} + ${#standalone[@]} + 1))
-say "OK - jest: ${tests_summary:-?}; pytest runbooks: ${pytest_summary:-?}; synthesized ${#templates[@]} stacks ($stacks) and ${#standalone[@]} standalone templates; cfn-lint $pinned clean on $linted templates"
+say "OK - jest: ${tests_summary:-?}; pytest runbooks: ${pytest_summary:-?}; synthesized ${#templates[@]} stacks ($stacks) and ${#standalone[@]} standalone templates; cfn-lint $pinned clean on $linted templates and ${#ssm_copies[@]} SSM document copies"

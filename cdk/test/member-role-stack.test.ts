@@ -180,6 +180,7 @@ describe('member role stack: audit role for `neptune-cmk audit --organization`',
         SID.describeSnapshots,
         SID.listTags,
         SID.auditListRegions,
+        SID.auditReadGraphs,
       ].sort(),
     );
   });
@@ -199,13 +200,36 @@ describe('member role stack: audit role for `neptune-cmk audit --organization`',
       [arn(':rds:*:<Account>:cluster-snapshot:*'), arn(':rds:*:<Account>:cluster:*'), arn(':rds:*:<Account>:db:*')],
     ],
     [SID.auditListRegions, 'account:ListRegions', arn(':account::<Account>:account')],
+    [
+      SID.auditReadGraphs,
+      ['neptune-graph:GetGraph', 'neptune-graph:ListGraphs'],
+      arn(':neptune-graph:*:<Account>:graph/*'),
+    ],
   ])('IAM %s: actions and resources', (sid, action, resource) => {
     expect(statements[sid]).toEqual({ Sid: sid, Effect: 'Allow', Action: action, Resource: resource });
   });
 
+  test('Neptune Analytics: only ListGraphs and GetGraph, on graph ARNs of this account (any region)', () => {
+    const graphActions = Object.values(statements)
+      .flatMap((s: any) => [s.Action].flat())
+      .filter((a: string) => a.startsWith('neptune-graph:'));
+    expect(graphActions.sort()).toEqual(['neptune-graph:GetGraph', 'neptune-graph:ListGraphs']);
+    expect(JSON.stringify(statements[SID.auditReadGraphs].Resource)).toContain(':graph/*');
+  });
+
   test('no write, no Config, no STS in the audit role', () => {
     const actions = Object.values(statements).flatMap((s: any) => [s.Action].flat());
-    expect(actions.filter((a: string) => !/^(rds:(Describe|List)|kms:DescribeKey$|account:ListRegions$)/.test(a))).toEqual([]);
+    expect(
+      actions.filter(
+        (a: string) =>
+          !/^(rds:(Describe|List)|kms:DescribeKey$|account:ListRegions$|neptune-graph:(ListGraphs|GetGraph)$)/.test(a),
+      ),
+    ).toEqual([]);
+  });
+
+  test('the execution role gets no Neptune Analytics permission (the rule does not read graphs)', () => {
+    const execution = statementsBySid(template, (id) => id.startsWith('ExecutionRole'));
+    expect(JSON.stringify(execution)).not.toContain('neptune-graph');
   });
 
   test('cdk-nag AwsSolutions: no unsuppressed errors or warnings with the audit role', () => {

@@ -6,14 +6,18 @@
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Template } from 'aws-cdk-lib/assertions';
+import { parse as parseYaml } from 'yaml';
 import {
   RunbookError,
   assertRoleMatchesScript,
   buildRepairKeyDocument,
+  isSupportedPythonRuntime,
   readRunbookScript,
   remediationParameters,
   remediationStatements,
+  renderRunbook,
   scriptCalls,
+  scriptWaitSeconds,
   validateRemediationBinding,
   validateRunbook,
 } from '../lib/remediation';
@@ -27,7 +31,9 @@ describe('account stack with remediation=manual', () => {
   const template = Template.fromStack(stack);
   const json = template.toJSON();
   const doc = only(template, 'AWS::SSM::Document');
-  const content = doc.resource.Properties.Content;
+  const yamlText: string = doc.resource.Properties.Content;
+  // Parsed with YAML 1.1 rules, as the parsers SSM and cfn-lint use read it.
+  const content = parseYaml(yamlText, { version: '1.1' });
   const remediation = only(template, 'AWS::Config::RemediationConfiguration');
   const rule = only(template, 'AWS::Config::ConfigRule');
   const [roleId, role] = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) =>
@@ -35,10 +41,16 @@ describe('account stack with remediation=manual', () => {
   ) as [string, any];
   const statements = statementsBySid(template, (id) => id === roleId);
 
-  test('an Automation document in JSON', () => {
+  test('an Automation document in YAML: Content is the YAML text, the script a literal block', () => {
     expect(doc.resource.Properties.DocumentType).toBe('Automation');
-    expect(doc.resource.Properties.DocumentFormat).toBe('JSON');
+    expect(doc.resource.Properties.DocumentFormat).toBe('YAML');
     expect(doc.resource.Properties.Name).toBeUndefined();
+    expect(typeof yamlText).toBe('string');
+    expect(yamlText).toBe(renderRunbook(buildRepairKeyDocument(SCRIPT)));
+    expect(yamlText).toMatch(/^schemaVersion: "0\.3"$/m);
+    expect(yamlText).toMatch(/^ {6}Script: \|\n {8}"""Repairs the KMS key/m);
+    // no JSON document hiding in the YAML
+    expect(() => JSON.parse(yamlText)).toThrow();
   });
 
   test('schemaVersion 0.3, assumeRole from the AutomationAssumeRole parameter', () => {
@@ -52,7 +64,7 @@ describe('account stack with remediation=manual', () => {
   test('one aws:executeScript step: python3.11, handler `handler`, the script file inlined verbatim', () => {
     expect(content.mainSteps).toHaveLength(1);
     const [step] = content.mainSteps;
-    expect(step).toMatchObject({ name: 'RepairKeyState', action: 'aws:executeScript', isEnd: true, timeoutSeconds: 300 });
+    expect(step).toMatchObject({ name: 'RepairKeyState', action: 'aws:executeScript', isEnd: true, timeoutSeconds: 600 });
     expect(step.inputs).toEqual({
       Runtime: 'python3.11',
       Handler: 'handler',
@@ -60,7 +72,12 @@ describe('account stack with remediation=manual', () => {
       Script: SCRIPT,
     });
     expect(SCRIPT).toMatch(/^def handler\(events: dict\[str, Any\], context: Any\)/m);
-    expect(content.outputs).toEqual(['RepairKeyState.KeyState', 'RepairKeyState.Message']);
+    expect(step.outputs).toEqual([
+      { Name: 'KeyState', Selector: '$.Payload.KeyState', Type: 'String' },
+      { Name: 'ClusterStatus', Selector: '$.Payload.ClusterStatus', Type: 'String' },
+      { Name: 'Message', Selector: '$.Payload.Message', Type: 'String' },
+    ]);
+    expect(content.outputs).toEqual(['RepairKeyState.KeyState', 'RepairKeyState.ClusterStatus', 'RepairKeyState.Message']);
   });
 
   test('remediation configuration: manual, Config RESOURCE_ID bound to ResourceId, the role as AutomationAssumeRole', () => {
@@ -93,7 +110,7 @@ describe('account stack with remediation=manual', () => {
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  test('automation role: Neptune Describe calls and the key-state repair of this account and region, nothing else', () => {
+  test('automation role: Neptune Describe calls, the key-state repair and StartDBCluster, in this account and region only', () => {
     expect(statements).toEqual({
       DescribeNeptuneClusters: {
         Sid: 'DescribeNeptuneClusters',
@@ -119,7 +136,18 @@ describe('account stack with remediation=manual', () => {
         Action: ['kms:CancelKeyDeletion', 'kms:DescribeKey', 'kms:EnableKey'],
         Resource: arn(':kms:<Region>:<Account>:key/*'),
       },
+      StartOwnNeptuneCluster: {
+        Sid: 'StartOwnNeptuneCluster',
+        Effect: 'Allow',
+        Action: 'rds:StartDBCluster',
+        Resource: arn(':rds:<Region>:<Account>:cluster:*'),
+      },
     });
+  });
+
+  test('automation role: no other RDS write (no Stop, Modify, Delete, Restore, Create)', () => {
+    const actions = Object.values(statements).flatMap((s: any) => [s.Action].flat());
+    expect(actions.filter((a: string) => a.startsWith('rds:') && !a.startsWith('rds:Describe'))).toEqual(['rds:StartDBCluster']);
   });
 
   test('the function role gains no remediation permission', () => {
@@ -202,10 +230,45 @@ describe('synth-time checks of the runbook', () => {
     expect(() => validateRunbook(doc)).toThrow(/refers to \{\{ ResourceIdentifier \}\}, which is not a parameter/);
   });
 
-  test('the runtime must be an aws:executeScript Python runtime', () => {
+  test.each(['python3.6', 'python3.8', 'python3.9', 'python3.10', 'python3', 'python3.x', 'PowerShell 7.4', 'Python3.11', ''])(
+    'the runtime %j is refused: only python3.11 or newer',
+    (runtime) => {
+      const doc = content();
+      doc.mainSteps[0].inputs.Runtime = runtime;
+      expect(() => validateRunbook(doc)).toThrow(/is not allowed: use python3\.11 or newer/);
+    },
+  );
+
+  test.each(['python3.11', 'python3.12', 'python3.13'])('the runtime %j is accepted', (runtime) => {
+    expect(isSupportedPythonRuntime(runtime)).toBe(true);
     const doc = content();
-    doc.mainSteps[0].inputs.Runtime = 'python3.99';
-    expect(() => validateRunbook(doc)).toThrow(/Runtime 'python3.99'/);
+    doc.mainSteps[0].inputs.Runtime = runtime;
+    expect(() => validateRunbook(doc)).not.toThrow();
+  });
+
+  test("the step's timeout must cover the script's wait for a cluster, within aws:executeScript's 600 s", () => {
+    expect(scriptWaitSeconds(SCRIPT)).toBe(480);
+    const short = content();
+    short.mainSteps[0].timeoutSeconds = 300;
+    expect(() => validateRunbook(short)).toThrow(/timeoutSeconds 300 leaves less than 60 s beside the script's START_WAIT_SECONDS 480/);
+    const long = content();
+    long.mainSteps[0].timeoutSeconds = 900;
+    expect(() => validateRunbook(long)).toThrow(/timeoutSeconds must be set, at most 600/);
+    const unset = content();
+    delete unset.mainSteps[0].timeoutSeconds;
+    expect(() => validateRunbook(unset)).toThrow(/timeoutSeconds must be set/);
+    const noWait = content();
+    noWait.mainSteps[0].inputs.Script = SCRIPT.replace(/^START_WAIT_SECONDS = .*$/m, '');
+    expect(() => validateRunbook(noWait)).toThrow(/declares no START_WAIT_SECONDS/);
+  });
+
+  test('the YAML keeps every string as it was, YAML 1.1 look-alikes included', () => {
+    const doc = content();
+    doc.description = 'on';
+    doc.parameters.ResourceId.description = 'yes: no # not a comment\n  indented';
+    const text = renderRunbook(doc);
+    expect(text).toMatch(/^description: "on"$/m);
+    expect(parseYaml(text, { version: '1.1' })).toEqual(doc);
   });
 
   test('the script must define the handler', () => {
@@ -236,6 +299,7 @@ describe('synth-time checks of the runbook', () => {
         'rds:describedbclusters',
         'rds:describedbclustersnapshots',
         'rds:describedbinstances',
+        'rds:startdbcluster',
       ].sort(),
     );
     expect(() => assertRoleMatchesScript(remediationStatements(SCOPE), SCRIPT)).not.toThrow();

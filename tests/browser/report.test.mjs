@@ -6,13 +6,15 @@
 // refused, and the test reads it as a person would: the headline numbers,
 // the charts on screen, the table filtered and sorted by clicking. The page
 // and a full-page screenshot are kept in $BROWSER_ARTIFACTS (default
-// target/browser/).
+// target/browser/). The audit and the browser are set up once; every test
+// gets the report freshly loaded in a new page, so the tests share no filter
+// or sort state and run in any order, or alone (--test-name-pattern).
 //
 // Environment: NEPTUNE_CMK_BIN (the CLI), NEPTUNE_CMK_PYTHON (the venv's
 // python, which runs tests/moto), CHROMIUM (default /usr/bin/chromium).
 // A missing browser fails the test: it is never skipped.
 
-import { test, before, after } from "node:test";
+import { test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -39,7 +41,9 @@ let endpoint;
 let rows;
 let reportPath;
 let browser;
+let context;
 let page;
+// What the current test's page requested (all refused) and its script errors.
 const refused = [];
 const pageErrors = [];
 
@@ -121,7 +125,7 @@ before(async () => {
   const json = audit("--format", "json");
   rows = JSON.parse(json.stdout);
   browser = await chromium.launch({ executablePath: browserPath, headless: true, args: chromiumFlags });
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, offline: true });
+  context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, offline: true });
   // Offline, and every request but the page itself is refused and recorded.
   await context.route("**/*", (route) => {
     const url = route.request().url();
@@ -131,9 +135,20 @@ before(async () => {
     refused.push(url);
     return route.abort();
   });
+});
+
+// A new page with the report just loaded: no filter, no sort, top of the page.
+beforeEach(async () => {
+  refused.length = 0;
+  pageErrors.length = 0;
   page = await context.newPage();
   page.on("pageerror", (error) => pageErrors.push(String(error)));
   await page.goto(pathToFileURL(reportPath).href);
+});
+
+afterEach(async () => {
+  await page?.close();
+  page = undefined;
 });
 
 after(async () => {
@@ -226,8 +241,6 @@ test("the table sorts by a column, both ways", async () => {
 });
 
 test("a screenshot is kept", async () => {
-  await page.locator("#verdict-filter").selectOption("");
-  await page.evaluate(() => window.scrollTo(0, 0));
   const path = join(artifacts, "report.png");
   await page.screenshot({ path, fullPage: true });
   assert.ok(existsSync(path));

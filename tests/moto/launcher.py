@@ -4,7 +4,7 @@
 Usage::
 
     python tests/moto/launcher.py [--host 127.0.0.1] [--port 0] [--exit-on-stdin-eof]
-                                  [--latency-ms N] [--verbose]
+                                  [--latency-ms N] [--check-assume-role] [--verbose]
 
 Once listening it prints exactly one line ``READY <port>`` to stdout (port 0 picks a
 free port; the bound port is printed). It stops cleanly on SIGTERM/SIGINT and, with
@@ -34,9 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ncmk_moto import apply_patches  # noqa: E402
 from ncmk_moto.middleware import NeptuneCmkApp, set_latency  # noqa: E402
+from ncmk_moto.sts import set_assume_role_check_default  # noqa: E402
 from werkzeug.serving import ThreadedWSGIServer, make_server  # noqa: E402
 
 LATENCY_ENV = "NEPTUNE_CMK_LATENCY_MS"
+CHECK_ASSUME_ROLE_ENV = "NEPTUNE_CMK_CHECK_ASSUME_ROLE"
 # werkzeug's threaded server starts one thread per connection with no cap; its listen
 # backlog defaults to 128. Benchmarks open ~64 connections at once: keep headroom.
 LISTEN_BACKLOG = 1024
@@ -63,6 +65,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         default=None,
         help=f"fixed delay before every AWS call (default ${LATENCY_ENV} or 0)",
     )
+    parser.add_argument(
+        "--check-assume-role",
+        action="store_true",
+        default=None,
+        help=f"STS AssumeRole requires the role to exist in IAM, also after POST reset "
+        f"(default ${CHECK_ASSUME_ROLE_ENV}=1|true, else off)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     if args.latency_ms is None and os.environ.get(LATENCY_ENV):
@@ -74,8 +83,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
 
+    if args.check_assume_role is None:
+        value = os.environ.get(CHECK_ASSUME_ROLE_ENV, "").strip().lower()
+        if value not in ("", "0", "false", "1", "true"):
+            parser.error(f"{CHECK_ASSUME_ROLE_ENV}: expected 1, true, 0 or false, not {value!r}")
+        args.check_assume_role = value in ("1", "true")
+
     apply_patches()
     set_latency(args.latency_ms or 0)
+    set_assume_role_check_default(args.check_assume_role)
     ThreadedWSGIServer.request_queue_size = LISTEN_BACKLOG
     server = make_server(args.host, args.port, NeptuneCmkApp(), threaded=True)
     stop = threading.Event()

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Seed the patched moto launcher with Neptune fleets.
+"""Seed the patched moto launcher with Neptune fleets (clusters, and for demo, Analytics graphs).
 
     python tests/moto/seed.py --endpoint http://127.0.0.1:PORT --fleet demo
     python tests/moto/seed.py --fleet sweep --clusters 10000 --keys 5      # AWS_ENDPOINT_URL
-    python tests/moto/seed.py --fleet org --members 3 --regions us-east-1,eu-west-1 --clusters 100
+    python tests/moto/seed.py --fleet org --members 3 --regions us-east-1,eu-west-1 --clusters 100 [--roles A,B]
 
 Prints one JSON summary of what it created to stdout. Importable: ``seed_demo(endpoint)``,
 ``seed_sweep(endpoint, clusters, keys)`` and ``seed_org(endpoint, ...)`` return the same dicts.
@@ -24,6 +24,10 @@ from typing import Any, Optional
 import boto3
 
 ACCOUNT_ID = "123456789012"
+# The role seed_org assumes in each member, and the one Organizations CreateAccount puts in
+# every new member account (trusting the management account), on AWS as in moto.
+MEMBER_ROLE = "NeptuneCmkMember"
+ORG_ACCESS_ROLE = "OrganizationAccountAccessRole"
 # Above this many clusters the sweep uses POST /_neptune_cmk/bulk_clusters: the API path
 # runs at ~200 clusters/s (10,000 take ~50 s) against ~10,000/s in-process.
 BULK_THRESHOLD = 1000
@@ -40,6 +44,7 @@ def clients(endpoint: str, region: str = "us-east-1") -> dict[str, Any]:
         "kms": boto3.client("kms", **kw),
         "neptune": boto3.client("neptune", **kw),  # signs as "rds", like aws-sdk-neptune
         "rds": boto3.client("rds", **kw),  # for the non-Neptune (aurora-postgresql) cluster
+        "neptune-graph": boto3.client("neptune-graph", **kw),  # Neptune Analytics (ncmk_moto/neptune_graph.py)
     }
 
 
@@ -64,9 +69,22 @@ def _cluster_summary(c: dict[str, Any], scenario: str) -> dict[str, Any]:
     }
 
 
+def _graph_summary(g: dict[str, Any], scenario: str) -> dict[str, Any]:
+    return {
+        "scenario": scenario,
+        "id": g["id"],
+        "name": g["name"],
+        "arn": g["arn"],
+        "status": g.get("status"),
+        # The key ARN, or what the API reports for an AWS owned key ("AWS_OWNED_KEY").
+        "kmsKeyIdentifier": g.get("kmsKeyIdentifier"),
+    }
+
+
 def seed_demo(endpoint: str, region: str = "us-east-1") -> dict[str, Any]:
     """One Neptune cluster per encryption scenario, one instance each, one manual snapshot,
-    and a non-Neptune (aurora-postgresql) cluster that a Neptune rule must ignore."""
+    a non-Neptune (aurora-postgresql) cluster that a Neptune rule must ignore, and two
+    Neptune Analytics graphs: one on an AWS owned key, one on the demo CMK."""
     c = clients(endpoint, region)
     kms, neptune, rds = c["kms"], c["neptune"], c["rds"]
 
@@ -115,6 +133,15 @@ def seed_demo(endpoint: str, region: str = "us-east-1") -> dict[str, Any]:
         DBClusterSnapshotIdentifier="neptune-cmk-manual-1", DBClusterIdentifier="neptune-cmk"
     )["DBClusterSnapshot"]
 
+    graph_api = c["neptune-graph"]
+    graphs = [
+        _graph_summary(graph_api.create_graph(graphName="analytics-aws-owned", provisionedMemory=16), "aws-owned-key"),
+        _graph_summary(graph_api.create_graph(graphName="analytics-cmk", provisionedMemory=16,
+                                              kmsKeyIdentifier=cmk["Arn"]), "cmk-enabled"),
+    ]
+    for g in graphs:  # the create answer says CREATING; report what a read says now
+        g["status"] = graph_api.get_graph(graphIdentifier=g["id"])["status"]
+
     return {
         "fleet": "demo",
         "endpoint": endpoint,
@@ -138,6 +165,7 @@ def seed_demo(endpoint: str, region: str = "us-east-1") -> dict[str, Any]:
                 "KmsKeyId": snap.get("KmsKeyId"),
             }
         ],
+        "graphs": graphs,
         "note": "moto also makes one automated snapshot (rds:<cluster>-<time>) per cluster",
     }
 
@@ -203,10 +231,11 @@ def seed_sweep(
     }
 
 
-def assumed_credentials(endpoint: str, account: str, role: str = "NeptuneCmkMember") -> dict[str, str]:
+def assumed_credentials(endpoint: str, account: str, role: str = MEMBER_ROLE) -> dict[str, str]:
     """Credentials for ``role`` in ``account``, assumed from the management account.
 
-    moto does not require the role to exist; every call signed with these credentials
+    The role must exist when the launcher checks AssumeRole (``--check-assume-role``, POST
+    iam_checks); moto alone does not require it. Every call signed with these credentials
     lands in ``account``'s backends.
     """
     sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
@@ -218,17 +247,38 @@ def assumed_credentials(endpoint: str, account: str, role: str = "NeptuneCmkMemb
             "aws_session_token": creds["SessionToken"]}
 
 
+def create_roles(endpoint: str, account: str, roles: tuple[str, ...]) -> None:
+    """IAM roles in ``account`` that trust the management account, created through the
+    member's OrganizationAccountAccessRole (with the plain test keys in the management
+    account itself); roles that already exist are kept."""
+    creds = ({"aws_access_key_id": "testing", "aws_secret_access_key": "testing"} if account == ACCOUNT_ID
+             else assumed_credentials(endpoint, account, ORG_ACCESS_ROLE))
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", **creds)
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "sts:AssumeRole"}]})
+    for role in roles:
+        try:
+            iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+        except iam.exceptions.EntityAlreadyExistsException:
+            pass
+
+
 def seed_org(
     endpoint: str,
     members: int = 2,
     regions: tuple[str, ...] = ("us-east-1", "eu-west-1"),
     clusters: int = 3,
     instances: int = 1,
+    roles: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """An organization (management account 123456789012) with ``members`` member accounts.
 
-    In every member account and region: one customer managed key (KMS API, through the
-    assumed member role) and ``clusters`` Neptune clusters encrypted with it, each with
+    In every member account the IAM role NeptuneCmkMember, and in every account (the
+    management account too) any further ``roles`` (e.g. the CLI's NeptuneCmkAuditRole),
+    each trusting the management account: created through OrganizationAccountAccessRole,
+    so this works whether or not the launcher checks that assumed roles exist. In every
+    member account and region: one customer managed key (KMS API, through the assumed
+    member role) and ``clusters`` Neptune clusters encrypted with it, each with
     ``instances`` instances (bulk_clusters with accountId/region).
     """
     kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
@@ -239,11 +289,13 @@ def seed_org(
     except org.exceptions.AlreadyInOrganizationException:
         pass
     existing = {a["Name"]: a["Id"] for a in org.list_accounts()["Accounts"]}
+    create_roles(endpoint, ACCOUNT_ID, roles)
     summary: dict[str, Any] = {"fleet": "org", "endpoint": endpoint, "managementAccountId": ACCOUNT_ID, "members": []}
     for m in range(members):
         name = f"member-{m}"
         account = existing.get(name) or org.create_account(Email=f"{name}@example.com", AccountName=name)[
             "CreateAccountStatus"]["AccountId"]
+        create_roles(endpoint, account, (MEMBER_ROLE, *roles))
         creds = assumed_credentials(endpoint, account)
         member: dict[str, Any] = {"AccountId": account, "Name": name, "regions": {}}
         for region in regions:
@@ -266,6 +318,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--members", type=int, default=2, help="org: member accounts")
     p.add_argument("--regions", default="us-east-1,eu-west-1", help="org: comma-separated regions")
     p.add_argument("--instances", type=int, default=1, help="org: instances per cluster")
+    p.add_argument("--roles", default="", help=f"org: comma-separated IAM roles to create in every account "
+                   f"(the management account too; members also get {MEMBER_ROLE}), trusting the management account")
     p.add_argument("--keys", type=int, default=1, help="sweep: number of customer managed keys")
     p.add_argument("--method", choices=["auto", "api", "bulk"], default="auto", help="sweep: how to create")
     args = p.parse_args(argv)
@@ -275,7 +329,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         summary = seed_demo(args.endpoint, args.region)
     elif args.fleet == "org":
         regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
-        summary = seed_org(args.endpoint, args.members, regions, args.clusters, args.instances)
+        roles = tuple(r.strip() for r in args.roles.split(",") if r.strip())
+        summary = seed_org(args.endpoint, args.members, regions, args.clusters, args.instances, roles)
     else:
         summary = seed_sweep(args.endpoint, args.clusters, args.keys, args.region, args.method)
     json.dump(summary, sys.stdout, indent=1)

@@ -547,12 +547,22 @@ def test_fault_query_protocol(endpoint: str) -> None:
 
 
 def test_fault_delay(endpoint: str) -> None:
-    sts = client(endpoint, "sts", Config(read_timeout=0.3, connect_timeout=2, retries={"total_max_attempts": 1}))
-    control(endpoint, "POST", "faults", {"operation": "GetCallerIdentity", "delay_seconds": 1.0})
-    started = time.monotonic()
+    # The delay is applied: the answer takes at least that long (a lower bound, which load
+    # cannot break).
+    sts = client(endpoint, "sts", NO_RETRY)
+    control(endpoint, "POST", "faults", {"operation": "GetCallerIdentity", "delay_seconds": 0.5})
+    assert _timed(sts.get_caller_identity) >= 0.5
+    # What the delay is for: a client's read timeout fires while the answer is held back
+    # (the answer is a minute away; the client gives up after 0.3 s).
+    impatient = client(endpoint, "sts", Config(read_timeout=0.3, retries={"total_max_attempts": 1}))
+    control(endpoint, "POST", "faults", {"operation": "GetCallerIdentity", "delay_seconds": 60})
     with pytest.raises(ReadTimeoutError):
-        sts.get_caller_identity()
-    assert time.monotonic() - started < 1.0
+        impatient.get_caller_identity()
+    # The server still holds that answer back after the client gave up; wake it.
+    _wait_until("the delayed call is asleep", lambda: _sleeping(endpoint, 1))
+    assert control(endpoint, "POST", "latency/release") == {"released": 1}
+    _wait_until("the delayed call is done", lambda: control(endpoint, "GET", "concurrency")["inFlight"] == 0)
+    assert control(endpoint, "GET", "faults") == []  # used once: the next call is answered at once
     assert sts.get_caller_identity()["Account"] == "123456789012"
 
 
@@ -626,6 +636,40 @@ def _timed(fn: Any) -> float:
     return time.monotonic() - started
 
 
+# The latency no test ever waits out: calls made under it are answered only once
+# POST latency/release wakes them, so what happens while they sleep is ordered by events.
+ASLEEP_MS = 60_000
+
+
+def _wait_until(what: str, check: Any, timeout: float = 45.0) -> Any:
+    """Polls ``check`` until it returns something true; fails with ``what`` if it never does.
+    (A guard against hanging, far beyond anything these waits need; not a time budget.)"""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.01)
+
+
+def _sleeping(endpoint: str, n: int) -> bool:
+    """Whether exactly ``n`` AWS calls are asleep in their latency now."""
+    return control(endpoint, "GET", "concurrency")["sleeping"] == n
+
+
+def _raw_sts_call(endpoint: str, timeout: float = 600) -> int:
+    """GetCallerIdentity on its own connection (no SDK pool limits, no retries): the HTTP status."""
+    req = urllib.request.Request(
+        endpoint + "/", data=b"Action=GetCallerIdentity&Version=2011-06-15", method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sts/aws4_request, "
+                                  "SignedHeaders=host, Signature=00"},
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return resp.status
+
+
 def test_latency_flag_env_and_control() -> None:
     proc, port = start_launcher("--latency-ms", "150", env={"NEPTUNE_CMK_LATENCY_MS": "999"})  # flag wins
     try:
@@ -633,13 +677,32 @@ def test_latency_flag_env_and_control() -> None:
         raw = urllib.request.urlopen(f"{ep}/_neptune_cmk/latency", timeout=10).read()
         assert json.loads(raw) == {"ms": 150} and b"150.0" not in raw  # an integer stays an integer
         sts = client(ep, "sts")
-        assert _timed(sts.get_caller_identity) >= 0.15
-        assert _timed(lambda: control(ep, "GET", "ping")) < 0.1  # the control API is never delayed
+        assert _timed(sts.get_caller_identity) >= 0.15  # applied: a lower bound only
         control(ep, "POST", "reset")
         assert control(ep, "GET", "latency") == {"ms": 150}  # reset keeps the latency
         assert control(ep, "POST", "latency", {"ms": 12.5}) == {"ms": 12.5}
-        assert control(ep, "POST", "latency", {"ms": 0}) == {"ms": 0}
-        assert _timed(sts.get_caller_identity) < 0.15
+
+        # The control API and /moto-api are never delayed: they answer while an AWS call,
+        # which came first, is still asleep.
+        assert control(ep, "POST", "latency", {"ms": ASLEEP_MS}) == {"ms": ASLEEP_MS}
+        with ThreadPoolExecutor(1) as pool:
+            asleep = pool.submit(_raw_sts_call, ep)
+            try:
+                _wait_until("the AWS call is asleep", lambda: _sleeping(ep, 1))
+                assert control(ep, "GET", "ping") == {"ok": True}
+                with urllib.request.urlopen(f"{ep}/moto-api/config", timeout=30) as resp:
+                    assert 200 <= resp.status < 300
+                # A new latency applies to calls that start after it: at 0 a call is answered
+                # (well within its 30 s timeout) while the first one still sleeps its minute.
+                assert control(ep, "POST", "latency", {"ms": 0}) == {"ms": 0}
+                assert client(ep, "sts", Config(read_timeout=30, retries={"total_max_attempts": 1})
+                              ).get_caller_identity()["Account"] == "123456789012"
+                assert _sleeping(ep, 1) and not asleep.done()
+                assert control(ep, "POST", "latency/release") == {"released": 1}
+                assert asleep.result(timeout=60) == 200
+            finally:
+                control(ep, "POST", "latency/release")
+        assert control(ep, "GET", "concurrency") == {"inFlight": 0, "sleeping": 0, "peak": 2}
         for bad in ({"ms": -1}, {"ms": "fast"}, {}):
             with pytest.raises(urllib.error.HTTPError) as e:
                 control(ep, "POST", "latency", bad)
@@ -656,30 +719,49 @@ def test_latency_flag_env_and_control() -> None:
 
 
 def test_latency_is_concurrent(endpoint: str) -> None:
-    control(endpoint, "POST", "latency", {"ms": 200})
+    """Concurrent calls sleep their latency concurrently: every one of them is asleep at the
+    same moment, none answered, until they are released. (How long N calls take at a given
+    latency is measured by `make bench`, tools/bench.py.)"""
+    control(endpoint, "POST", "latency", {"ms": ASLEEP_MS})
     try:
-        clients = [client(endpoint, "sts") for _ in range(10)]
+        # (An earlier test's call whose client gave up may still be finishing.)
+        _wait_until("no call in flight", lambda: control(endpoint, "GET", "concurrency")["inFlight"] == 0)
+        assert control(endpoint, "POST", "concurrency/reset") == {"inFlight": 0, "sleeping": 0, "peak": 0}
+        # 10 SDK clients at once...
+        sdk = [client(endpoint, "sts", Config(read_timeout=600, retries={"total_max_attempts": 1}))
+               for _ in range(10)]
         with ThreadPoolExecutor(10) as pool:
-            elapsed = _timed(lambda: list(pool.map(lambda c: c.get_caller_identity(), clients)))
-        assert 0.2 <= elapsed < 1.0, elapsed  # serial would be 2 s
-
-        # 64 clients at once, each on its own connection (raw requests: no SDK pool limits).
-        def one_call(_: int) -> int:
-            req = urllib.request.Request(
-                endpoint + "/", data=b"Action=GetCallerIdentity&Version=2011-06-15", method="POST",
-                headers={"Content-Type": "application/x-www-form-urlencoded",
-                         "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sts/aws4_request, "
-                                          "SignedHeaders=host, Signature=00"},
-            )
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return resp.status
-
+            calls = [pool.submit(c.get_caller_identity) for c in sdk]
+            try:
+                _wait_until("10 SDK calls asleep at once", lambda: _sleeping(endpoint, 10))
+                assert not any(call.done() for call in calls)
+                assert control(endpoint, "POST", "latency/release") == {"released": 10}
+                assert [call.result(timeout=60)["Account"] for call in calls] == ["123456789012"] * 10
+            finally:
+                control(endpoint, "POST", "latency/release")
+        # ...and 64 raw connections at once (no SDK pool limits).
         with ThreadPoolExecutor(64) as pool:
-            started = time.monotonic()
-            statuses = list(pool.map(one_call, range(64)))
-            elapsed = time.monotonic() - started
-        assert statuses == [200] * 64 and elapsed < 3.0, elapsed  # serial would be 12.8 s
+            calls = [pool.submit(_raw_sts_call, endpoint) for _ in range(64)]
+            try:
+                _wait_until("64 connections asleep at once", lambda: _sleeping(endpoint, 64))
+                assert not any(call.done() for call in calls)
+                assert control(endpoint, "GET", "concurrency") == {"inFlight": 64, "sleeping": 64, "peak": 64}
+                assert control(endpoint, "POST", "latency/release") == {"released": 64}
+                assert [call.result(timeout=60) for call in calls] == [200] * 64
+            finally:
+                control(endpoint, "POST", "latency/release")
+        assert control(endpoint, "GET", "concurrency") == {"inFlight": 0, "sleeping": 0, "peak": 64}
         assert control(endpoint, "GET", "calls")["sts:GetCallerIdentity"] == 74
+        # Calls that start after a release sleep as usual.
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(_raw_sts_call, endpoint)
+            try:
+                _wait_until("a later call asleep", lambda: _sleeping(endpoint, 1))
+                assert not later.done()
+                assert control(endpoint, "POST", "latency/release") == {"released": 1}
+                assert later.result(timeout=60) == 200
+            finally:
+                control(endpoint, "POST", "latency/release")
     finally:
         control(endpoint, "POST", "latency", {"ms": 0})
 
@@ -713,7 +795,7 @@ def test_organization_members_and_assumed_roles(endpoint: str) -> None:
         ("123456789012", "master", "ACTIVE"), (members[0], "member-a", "ACTIVE"), (members[1], "member-b", "ACTIVE"),
     }
     for member in members:
-        creds = assume(endpoint, member)  # the role need not exist in moto
+        creds = assume(endpoint, member)  # the role need not exist: iam_checks are off by default
         identity = client(endpoint, "sts", creds=creds).get_caller_identity()
         assert identity["Account"] == member
         assert identity["Arn"] == f"arn:aws:sts::{member}:assumed-role/NeptuneCmkMember/neptune-cmk"
@@ -733,6 +815,96 @@ def test_organization_members_and_assumed_roles(endpoint: str) -> None:
     assert all(f":eu-west-1:{members[1]}:cluster:bulk-" in c["DBClusterArn"] for c in out["clusters"])
     seen = client(endpoint, "neptune", region="eu-west-1", creds=assume(endpoint, members[1])).describe_db_clusters()
     assert len(seen["DBClusters"]) == 4
+
+
+# --------------------------------------------------------------------------- AssumeRole requires the role
+
+TRUST_MANAGEMENT = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})
+
+
+def _assume_denied(endpoint: str, role_arn: str, creds: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    """The error answer to AssumeRole of ``role_arn``, which must fail."""
+    with pytest.raises(ClientError) as e:
+        client(endpoint, "sts", NO_RETRY, creds=creds).assume_role(RoleArn=role_arn, RoleSessionName="neptune-cmk")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    return e.value.response["Error"]
+
+
+def _not_authorized(caller: str, role_arn: str) -> dict[str, str]:
+    return {"Type": "Sender", "Code": "AccessDenied",
+            "Message": f"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"}
+
+
+def test_assume_role_requires_the_role_when_checked(endpoint: str) -> None:
+    [member] = organization(endpoint, ("member-a",))
+    member_role = f"arn:aws:iam::{member}:role/NeptuneCmkMember"
+    # Off by default: moto's own behaviour, any role ARN is assumed.
+    assert control(endpoint, "GET", "iam_checks") == {"assumeRole": False}
+    assert client(endpoint, "sts", creds=assume(endpoint, member)).get_caller_identity()["Account"] == member
+
+    assert control(endpoint, "POST", "iam_checks", {"assumeRole": True}) == {"assumeRole": True}
+    assert _assume_denied(endpoint, member_role) == _not_authorized("arn:aws:sts::123456789012:user/moto", member_role)
+    # CreateAccount put OrganizationAccountAccessRole in the member, as AWS does; through it
+    # the member role is created, and can then be assumed.
+    admin = assume(endpoint, member, "OrganizationAccountAccessRole")
+    assert _assume_denied(endpoint, f"arn:aws:iam::{member}:role/Other", creds=admin) == _not_authorized(
+        f"arn:aws:sts::{member}:assumed-role/OrganizationAccountAccessRole/neptune-cmk",
+        f"arn:aws:iam::{member}:role/Other")
+    client(endpoint, "iam", creds=admin).create_role(RoleName="NeptuneCmkMember",
+                                                     AssumeRolePolicyDocument=TRUST_MANAGEMENT)
+    identity = client(endpoint, "sts", creds=assume(endpoint, member)).get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:sts::{member}:assumed-role/NeptuneCmkMember/neptune-cmk"
+    # The role must be in the account the ARN names, and the ARN must carry the role's path.
+    assert _assume_denied(endpoint, "arn:aws:iam::123456789012:role/NeptuneCmkMember")["Code"] == "AccessDenied"
+    client(endpoint, "iam").create_role(RoleName="Auditor", Path="/audit/", AssumeRolePolicyDocument=TRUST_MANAGEMENT)
+    assert _assume_denied(endpoint, "arn:aws:iam::123456789012:role/Auditor")["Code"] == "AccessDenied"
+    assert _assume_denied(endpoint, "arn:aws:iam::123456789012:role/audit/auditor")["Code"] == "AccessDenied"
+    assume(endpoint, "123456789012", "audit/Auditor")  # names are case sensitive, paths part of the ARN
+    assert control(endpoint, "GET", "calls")["sts:AssumeRole"] == 9  # refusals are counted too
+
+    for bad in ({"assumeRole": "yes"}, {"createRole": True}, ["assumeRole"]):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            control(endpoint, "POST", "iam_checks", bad)
+        assert e.value.code == 400
+    control(endpoint, "POST", "reset")  # back to the launcher's setting: off
+    assert control(endpoint, "GET", "iam_checks") == {"assumeRole": False}
+    assert client(endpoint, "sts", creds=assume(endpoint, member)).get_caller_identity()["Account"] == member
+
+
+def test_assume_role_check_flag_and_env() -> None:
+    for extra, env in ((("--check-assume-role",), {}), ((), {"NEPTUNE_CMK_CHECK_ASSUME_ROLE": "1"})):
+        proc, port = start_launcher(*extra, env=env)
+        try:
+            ep = f"http://127.0.0.1:{port}"
+            missing = "arn:aws:iam::111122223333:role/NeptuneCmkMember"
+            assert control(ep, "GET", "iam_checks") == {"assumeRole": True}
+            assert _assume_denied(ep, missing)["Code"] == "AccessDenied"
+            assert control(ep, "POST", "iam_checks", {"assumeRole": False}) == {"assumeRole": False}
+            assume(ep, "111122223333")
+            control(ep, "POST", "reset")  # back to the launcher's setting: on
+            assert control(ep, "GET", "iam_checks") == {"assumeRole": True}
+            assert _assume_denied(ep, missing)["Code"] == "AccessDenied"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(10) == 0
+    bad = subprocess.run([sys.executable, str(LAUNCHER), "--port", "0"], capture_output=True, timeout=120,
+                         env={**os.environ, "NEPTUNE_CMK_CHECK_ASSUME_ROLE": "maybe"})
+    assert bad.returncode == 2 and b"NEPTUNE_CMK_CHECK_ASSUME_ROLE" in bad.stderr and bad.stdout == b""
+
+
+def test_seed_org_creates_the_roles_it_assumes(endpoint: str) -> None:
+    control(endpoint, "POST", "iam_checks", {"assumeRole": True})
+    summary = seed.seed_org(endpoint, members=1, regions=("us-east-1",), clusters=1, instances=0,
+                            roles=("NeptuneCmkAuditRole",))
+    account = summary["members"][0]["AccountId"]
+    for role in ("NeptuneCmkMember", "NeptuneCmkAuditRole"):
+        assert client(endpoint, "sts", creds=assume(endpoint, account, role)).get_caller_identity()["Account"] == account
+    assume(endpoint, "123456789012", "NeptuneCmkAuditRole")  # the extra roles are in the management account too
+    assert _assume_denied(endpoint, "arn:aws:iam::123456789012:role/NeptuneCmkMember")["Code"] == "AccessDenied"
+    assert _assume_denied(endpoint, f"arn:aws:iam::{account}:role/Other")["Code"] == "AccessDenied"
+    again = seed.seed_org(endpoint, members=1, regions=("eu-west-1",), clusters=1)  # the roles exist: kept
+    assert again["members"][0]["AccountId"] == account
 
 
 # --------------------------------------------------------------------------- Account ListRegions
@@ -1502,15 +1674,44 @@ def test_rds_override(endpoint: str) -> None:
         assert h.value.code == code, bad
 
 
+# --------------------------------------------------------------------------- kms_key_state
+
+
+def test_kms_key_state(endpoint: str) -> None:
+    kms = client(endpoint, "kms")
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/state-test", TargetKeyId=key["KeyId"])
+    for key_ref, state in ((key["KeyId"], "Unavailable"), (key["Arn"], "PendingImport"),
+                           ("alias/state-test", "PendingReplicaDeletion")):
+        out = control(endpoint, "POST", "kms_key_state", {"keyId": key_ref, "keyState": state})
+        assert out == {"KeyId": key["KeyId"], "KeyState": state}
+        described = kms.describe_key(KeyId=key["Arn"])["KeyMetadata"]
+        assert (described["KeyState"], described["Enabled"]) == (state, False)
+    kms.cancel_key_deletion(KeyId=key["KeyId"])  # moto's own behaviour afterwards
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Disabled"
+    control(endpoint, "POST", "kms_key_state", {"keyId": key["KeyId"], "keyState": "Enabled"})
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["Enabled"] is True
+
+    for bad, code in (
+        ({"keyId": key["KeyId"], "keyState": "Broken"}, 400),
+        ({"keyId": key["KeyId"]}, 400),
+        ({"keyId": "alias/no-such-alias", "keyState": "Disabled"}, 404),
+        ({"keyId": "00000000-0000-0000-0000-000000000000", "keyState": "Disabled"}, 404),
+        ({"keyId": key["KeyId"], "keyState": "Disabled", "region": "eu-west-1"}, 404),
+    ):
+        with pytest.raises(urllib.error.HTTPError) as h:
+            control(endpoint, "POST", "kms_key_state", bad)
+        assert h.value.code == code, bad
+
+
 # --------------------------------------------------------------------------- bulk fleets with instances
 
 
 def test_bulk_clusters_with_instances(endpoint: str) -> None:
     kms = client(endpoint, "kms")
     arns = [kms.create_key()["KeyMetadata"]["Arn"] for _ in range(3)]
-    started = time.monotonic()
+    # (Its speed, about 1 s for these 1,000 clusters and instances, is measured by `make bench`.)
     out = control(endpoint, "POST", "bulk_clusters", {"count": 1000, "kmsKeyIds": arns, "instancesPerCluster": 1})
-    assert time.monotonic() - started < 10
     assert len(out["clusters"]) == 1000 and len(out["instances"]) == 1000
     first = out["instances"][0]
     assert first["DBInstanceIdentifier"] == "sweep-00000-1" and first["DBClusterIdentifier"] == "sweep-00000"

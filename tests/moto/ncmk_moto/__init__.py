@@ -1,16 +1,17 @@
 """The patched moto behind tests/moto/launcher.py (the entry point; README.md documents it).
 
-Modules: ``state`` (shared state and helpers), ``config``, ``kms``, ``account``, ``rds``
-and ``neptune`` (the patches, each checked against unpatched moto 5.1.22), ``records``
-(status transitions and field overrides of RDS records), ``middleware`` (counting,
-latency, faults) and ``control`` (the /_neptune_cmk/ API).
+Modules: ``state`` (shared state and helpers), ``config``, ``kms``, ``account``, ``rds``,
+``neptune`` and ``neptune_graph`` (the patches, each checked against unpatched moto 5.1.22), ``records``
+(status transitions and field overrides of RDS records), ``sts`` (AssumeRole requires
+the role, when turned on), ``middleware`` (counting, latency, faults, concurrency) and
+``control`` (the /_neptune_cmk/ API).
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from . import account, config, kms, neptune, rds, records
+from . import account, config, kms, neptune, neptune_graph, rds, records, sts
 
 PATCHES: list[Callable[[], None]] = [
     config.patch_config_put_evaluations,
@@ -20,6 +21,7 @@ PATCHES: list[Callable[[], None]] = [
     config.patch_config_rules,
     kms.patch_kms_aws_managed_keys,
     account.patch_account_list_regions,
+    neptune_graph.patch_neptune_graph,
     rds.patch_rds_unique_dbi_resource_id,
     rds.patch_rds_kms_key_id,
     rds.patch_rds_paging,
@@ -31,6 +33,7 @@ PATCHES: list[Callable[[], None]] = [
     neptune.patch_neptune_point_in_time_restore,
     neptune.patch_copy_cluster_snapshot,
     records.patch_rds_transitions,
+    sts.patch_sts_assume_role_requires_role,
 ]
 _patched = False
 

@@ -8,10 +8,11 @@ from collections import OrderedDict
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
-from . import records
+from . import neptune_graph, records
 from .account import regions_of, set_regions
 from .config import register_config_rule
-from .middleware import CONTROL_PREFIX, buffer_body, latency_ms, normalise_fault, set_latency
+from .middleware import (CONTROL_PREFIX, buffer_body, concurrency, latency_ms, normalise_fault, release_sleepers,
+                         set_latency)
 from .state import COMPLIANCE_TYPES, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, STATE, now, to_epoch
 
 
@@ -158,15 +159,24 @@ class ControlApi:
             ("DELETE", "faults"): self.delete_faults,
             ("GET", "latency"): self.get_latency,
             ("POST", "latency"): self.post_latency,
+            ("POST", "latency/release"): lambda _: {"released": release_sleepers()},
+            ("GET", "concurrency"): lambda _: concurrency(),
+            ("POST", "concurrency/reset"): lambda _: concurrency(reset_peak=True),
             ("GET", "transitions"): self.get_transitions,
             ("POST", "transitions"): self.post_transitions,
             ("GET", "kms_checks"): self.get_kms_checks,
             ("POST", "kms_checks"): self.post_kms_checks,
+            ("GET", "iam_checks"): self.get_iam_checks,
+            ("POST", "iam_checks"): self.post_iam_checks,
             ("POST", "rds_override"): self.post_rds_override,
+            ("POST", "kms_key_state"): self.post_kms_key_state,
             ("GET", "regions"): self.get_regions,
             ("POST", "regions"): self.post_regions,
             ("POST", "reset"): self.reset,
             ("POST", "bulk_clusters"): self.post_bulk_clusters,
+            ("GET", "unavailable_services"): lambda _: neptune_graph.unavailable_services(),
+            ("POST", "unavailable_services"): self.post_unavailable_services,
+            ("POST", "graph_override"): self.post_graph_override,
         }
 
     @staticmethod
@@ -286,6 +296,19 @@ class ControlApi:
         with STATE.lock:
             return dict(STATE.kms_checks)
 
+    def get_iam_checks(self, _: Any) -> dict[str, bool]:
+        with STATE.lock:
+            return dict(STATE.iam_checks)
+
+    def post_iam_checks(self, body: Any) -> dict[str, bool]:
+        if not isinstance(body, dict) or set(body) - set(STATE.iam_checks) or not all(
+            isinstance(v, bool) for v in body.values()
+        ):
+            raise ControlError(f"expected booleans for: {', '.join(STATE.iam_checks)}")
+        with STATE.lock:
+            STATE.iam_checks.update(body)
+            return dict(STATE.iam_checks)
+
     def post_kms_checks(self, body: Any) -> dict[str, bool]:
         if not isinstance(body, dict) or set(body) - set(STATE.kms_checks) or not all(
             isinstance(v, bool) for v in body.values()
@@ -299,6 +322,15 @@ class ControlApi:
         body = self._need(body, "kind", "id", "fields")
         overrides = records.override(str(body["kind"]), str(body["id"]), body["fields"], *_where(body))
         return {"ok": True, "fields": overrides}
+
+    def post_kms_key_state(self, body: Any) -> dict[str, str]:
+        from .kms import set_key_state
+
+        body = self._need(body, "keyId", "keyState")
+        try:
+            return set_key_state(str(body["keyId"]), str(body["keyState"]), *_where(body))
+        except LookupError as e:
+            raise ControlError(str(e.args[0] if e.args else e), 404) from e
 
     # -- Account ListRegions ---------------------------------------------------
 
@@ -320,6 +352,22 @@ class ControlApi:
             raise ControlError('expected {"accountId"?, "regions": [{"RegionName", "RegionOptStatus"}]}')
         account = self._account_of(body)
         return {"accountId": account, "source": "set", "regions": set_regions(account, body["regions"])}
+
+    # -- Neptune Analytics, and services absent from regions ---------------------
+
+    def post_unavailable_services(self, body: Any) -> dict[str, list[str]]:
+        body = self._need(body, "service")
+        if "regions" not in body:
+            raise ControlError('expected {"service": "neptune-graph", "regions": ["eu-south-1", ...]}')
+        return neptune_graph.set_unavailable(body["service"], body["regions"])
+
+    def post_graph_override(self, body: Any) -> dict[str, Any]:
+        body = self._need(body, "id", "fields")
+        try:
+            fields = neptune_graph.override(str(body["id"]), body["fields"], *_where(body))
+        except LookupError as e:
+            raise ControlError(str(e), 404)
+        return {"ok": True, "fields": fields}
 
     # -- reset and bulk ----------------------------------------------------------
 

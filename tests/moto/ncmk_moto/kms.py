@@ -47,3 +47,30 @@ def aws_managed_key_arn(account: str, region: str, alias: str = "alias/aws/rds")
     key_id = kms.get_key_id_from_alias(alias)
     assert key_id is not None, alias
     return kms.keys[key_id].arn
+
+
+def set_key_state(key_id: str, state: str, account: str, region: str) -> dict[str, str]:
+    """Control API ``POST kms_key_state``: put one key in any KMS KeyState.
+
+    moto 5.1 only moves keys between Enabled, Disabled and PendingDeletion; AWS also has
+    Creating, PendingImport, PendingReplicaDeletion, Unavailable and Updating (botocore's
+    KMS ``KeyState`` enum, checked here). Only ``KeyState`` and ``Enabled`` change;
+    ``DeletionDate`` is left as it is. KMS operations keep moto's behaviour (for example
+    CancelKeyDeletion then leaves the key Disabled whatever its state was).
+    """
+    import botocore.session
+    from moto.kms.models import kms_backends
+
+    states = botocore.session.get_session().get_service_model("kms").shape_for("KeyState").enum
+    if state not in states:
+        raise ValueError(f"keyState must be one of {', '.join(states)}, not {state!r}")
+    backend = kms_backends[account][region]
+    try:
+        key = backend.keys.get(backend.any_id_to_key_id(key_id))
+    except AttributeError:  # an alias that names no key
+        key = None
+    if key is None:
+        raise LookupError(f"no KMS key {key_id!r} in account {account} region {region}")
+    key.key_state = state
+    key.enabled = state == "Enabled"
+    return {"KeyId": key.id, "KeyState": state}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
 import os
 import re
-import time
+import socket
+import struct
+import threading
 import uuid
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -30,6 +33,12 @@ UNLIMITED = "unlimited"
 # REST operations the launcher serves, named as the API names them for counting and faults
 # (other REST requests go by "METHOD /path").
 REST_OPERATIONS = {("account", "POST", "/listRegions"): "ListRegions"}
+# Services moto does not route at all, served by a launcher module instead (SigV4 signing
+# name -> WSGI app; called after counting, latency and faults, where moto would be), and
+# their REST routers: (method, path) -> (operation name, URI labels) or None. Registered
+# by the module's patch (ncmk_moto/neptune_graph.py).
+SERVICE_APPS: dict[str, Callable[[dict[str, Any], Any], Iterable[bytes]]] = {}
+REST_ROUTERS: dict[str, Callable[[str, str], Optional[tuple[str, dict[str, str]]]]] = {}
 
 
 def buffer_body(environ: dict[str, Any]) -> bytes:
@@ -75,6 +84,10 @@ def classify(environ: dict[str, Any]) -> tuple[str, str, str]:
         return service, action, "query"
     method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
     named = REST_OPERATIONS.get((service, method, path))
+    routed = REST_ROUTERS[service](method, path) if not named and service in REST_ROUTERS else None
+    if routed:
+        environ["ncmk.uri_params"] = routed[1]  # URI labels, matchable as match.params
+        return service, routed[0], "rest"
     return service, named or f"{method} {path}", "rest"
 
 
@@ -119,6 +132,7 @@ class RequestFacts:
         """Top-level request parameters: form fields and query string (query protocols) or
         the top-level keys of the JSON body (JSON protocols)."""
         found: dict[str, str] = {k: v[0] for k, v in parse_qs(self.environ.get("QUERY_STRING", "")).items()}
+        found.update(self.environ.get("ncmk.uri_params") or {})  # REST URI labels (e.g. graphIdentifier)
         body = buffer_body(self.environ)
         if self.protocol in ("json", "rest"):  # REST-JSON bodies are JSON objects too
             try:
@@ -234,6 +248,37 @@ def normalise_fault(raw: Any) -> dict[str, Any]:
     return fault
 
 
+def unavailable(service: str, region: Optional[str]) -> bool:
+    """Whether tests declared ``service`` absent from ``region`` (POST unavailable_services)."""
+    with STATE.lock:
+        return region is not None and region in STATE.unavailable_services.get(service, ())
+
+
+def drop_connection(environ: dict[str, Any]) -> None:
+    """Fail the request as an endpoint that does not exist does: no HTTP answer at all.
+
+    The client sees the TCP connection reset (RST) before any response byte, which SDKs
+    report as a connection (I/O) error, like the DNS failure of a real
+    ``<service>.<region>.amazonaws.com`` that does not exist. werkzeug still owns the
+    socket object, so its descriptor is swapped for one end of a closed socketpair: the
+    TCP socket's last descriptor goes (with SO_LINGER 0, an abortive close: RST) and
+    werkzeug then reads EOF and closes quietly.
+    """
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            ours, peer = socket.socketpair()
+            try:
+                os.dup2(ours.fileno(), sock.fileno())
+            finally:
+                ours.close()
+                peer.close()
+        except OSError:
+            pass
+    raise ConnectionResetError("service not available in this region (POST /_neptune_cmk/unavailable_services)")
+
+
 def set_latency(ms: Any) -> float:
     """Validate and set the fixed delay added to every AWS call; returns it as reported."""
     if isinstance(ms, bool) or not isinstance(ms, (int, float)) or not 0 <= ms <= 60_000:
@@ -248,6 +293,51 @@ def latency_ms() -> float:
     with STATE.lock:
         ms = STATE.latency_ms
     return int(ms) if ms.is_integer() else ms
+
+
+def sleep_latency(latency: float) -> None:
+    """Sleep ``latency`` ms (the latency, or a fault's delay), counted as sleeping, unless
+    ``release_sleepers`` wakes it first."""
+    with STATE.lock:
+        STATE.sleeping += 1
+        release = STATE.latency_release
+    try:
+        release.wait(latency / 1000.0)
+    finally:
+        with STATE.lock:
+            STATE.sleeping -= 1
+
+
+def release_sleepers() -> int:
+    """Wake every AWS call asleep in its latency or a fault's delay now (later calls sleep as
+    usual); returns how many."""
+    with STATE.lock:
+        woken, release = STATE.sleeping, STATE.latency_release
+        STATE.latency_release = threading.Event()
+    release.set()
+    return woken
+
+
+def concurrency(reset_peak: bool = False) -> dict[str, int]:
+    """AWS calls being handled now, how many of them sleep (latency or fault delay), and the most at once
+    since the last reset (``reset_peak`` starts a new peak from the calls in flight now)."""
+    with STATE.lock:
+        if reset_peak:
+            STATE.peak_in_flight = STATE.in_flight
+        return {"inFlight": STATE.in_flight, "sleeping": STATE.sleeping, "peak": STATE.peak_in_flight}
+
+
+@contextlib.contextmanager
+def in_flight() -> Iterator[None]:
+    """Counts an AWS call in flight (GET /_neptune_cmk/concurrency) while it is handled."""
+    with STATE.lock:
+        STATE.in_flight += 1
+        STATE.peak_in_flight = max(STATE.peak_in_flight, STATE.in_flight)
+    try:
+        yield
+    finally:
+        with STATE.lock:
+            STATE.in_flight -= 1
 
 
 class NeptuneCmkApp:
@@ -265,16 +355,24 @@ class NeptuneCmkApp:
             return self.control(environ, start_response)
         if path.startswith("/moto-api"):
             return self.moto(environ, start_response)  # moto's own dashboard/reset: not AWS, not counted
+        with in_flight():
+            return self.aws_call(environ, start_response)
+
+    def aws_call(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """One AWS request: counted, delayed, maybe faulted, then answered."""
         service, operation, protocol = classify(environ)
         with STATE.lock:
             STATE.calls[f"{service}:{operation}"] += 1
             latency = STATE.latency_ms
+        if unavailable(service, _credential_scope(environ)[0]):
+            buffer_body(environ)  # read the whole request first, as a server that vanishes after it would
+            drop_connection(environ)
         if latency:
-            time.sleep(latency / 1000.0)  # each request has its own thread: concurrent calls sleep together
+            sleep_latency(latency)  # each request has its own thread: concurrent calls sleep together
         fault = take_fault(service, operation, RequestFacts(environ, protocol))
         if fault:
             if fault.get("delay_seconds"):
-                time.sleep(fault["delay_seconds"])
+                sleep_latency(fault["delay_seconds"] * 1000.0)  # also woken by POST latency/release
             if fault.get("error_code"):
                 return error_response(
                     start_response, service, protocol, fault["error_code"], fault["status"], fault["message"]
@@ -282,7 +380,7 @@ class NeptuneCmkApp:
         request_local.failed_evaluations = (fault or {}).get("failed_evaluations", 0)
         request_local.after_response = []
         try:
-            return self.moto(environ, start_response)
+            return SERVICE_APPS.get(service, self.moto)(environ, start_response)
         finally:
             callbacks, request_local.after_response = request_local.after_response, None
             request_local.failed_evaluations = 0

@@ -30,6 +30,13 @@ class State:
         self.lock = threading.RLock()
         # Server configuration, not test state: POST reset leaves it alone.
         self.latency_ms: float = 0.0
+        # What POST reset restores iam_checks to (the launcher's --check-assume-role).
+        self.iam_check_defaults: dict[str, bool] = {"assumeRole": False}
+        # Live request bookkeeping (middleware), never cleared: AWS calls being handled now,
+        # those of them asleep in their latency, and the event that wakes those sleepers.
+        self.in_flight: int = 0
+        self.sleeping: int = 0
+        self.latency_release = threading.Event()
         self.clear()
 
     def clear(self) -> None:
@@ -47,8 +54,18 @@ class State:
         # CreateDBCluster refuses unusable KMS keys only when asked (older tests create
         # clusters on disabled keys on purpose).
         self.kms_checks: dict[str, bool] = {"createDBCluster": False}
+        # STS AssumeRole refuses roles missing from the target account's IAM only when asked
+        # (off unless the launcher was started with --check-assume-role).
+        self.iam_checks: dict[str, bool] = dict(self.iam_check_defaults)
+        # Most AWS calls in flight at once since the last reset (GET concurrency).
+        self.peak_in_flight: int = self.in_flight
         # account -> its ListRegions answer, set through the control API (else the defaults).
         self.account_regions: dict[str, list[dict[str, str]]] = {}
+        # Neptune Analytics (neptune_graph.py): (account, region) -> graph id -> record.
+        self.graphs: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        # SigV4 service name -> regions where the service does not exist (its requests are
+        # dropped, as a DNS failure would fail them); set through the control API.
+        self.unavailable_services: dict[str, set[str]] = {}
 
     def known_rule(self, account: str, region: str, rule: str) -> bool:
         return (account, region, rule) in self.compliance or rule in self.token_rules.values()
