@@ -17,8 +17,9 @@ use neptune_cmk_template::{
 use crate::args::{CheckArgs, CheckFormat, Status};
 use crate::{aws, Error};
 
-/// File names a directory search reads; anything else is not a template.
-const EXTENSIONS: [&str; 4] = ["json", "yaml", "yml", "template"];
+/// File names a directory search reads; anything else is not a template
+/// (`.tf.json` is `json`).
+const EXTENSIONS: [&str; 5] = ["json", "yaml", "yml", "template", "tf"];
 
 /// Directories a search never enters: dependencies and VCS metadata.
 const SKIPPED_DIRECTORIES: [&str; 4] = [".git", "node_modules", ".terraform", "target"];
@@ -93,9 +94,66 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<File>, Error> {
             walk(path, &mut files)?;
         } else {
             files.push(read(path, true)?);
+            if is_terraform_source(path) {
+                module_siblings(path, &mut files)?;
+            }
         }
     }
-    Ok(files)
+    // A file named and also found (or two named files of one module) is
+    // read once, named.
+    let mut seen = std::collections::BTreeMap::new();
+    for (index, file) in files.iter().enumerate() {
+        seen.entry(file.display.clone())
+            .and_modify(|first: &mut usize| {
+                if file.named {
+                    *first = index;
+                }
+            })
+            .or_insert(index);
+    }
+    let keep: std::collections::BTreeSet<usize> = seen.into_values().collect();
+    Ok(files
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, file)| keep.contains(&index).then_some(file))
+        .collect())
+}
+
+fn is_terraform_source(path: &Path) -> bool {
+    let name = path.to_string_lossy();
+    name.ends_with(".tf") || name.ends_with(".tf.json")
+}
+
+/// A `.tf` file is part of its directory's module: its variables, locals
+/// and keys live in the other files there, which are read with it.
+fn module_siblings(path: &Path, files: &mut Vec<File>) -> Result<(), Error> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let io = |source| Error::Io {
+        action: "read",
+        path: directory.clone(),
+        source,
+    };
+    let mut siblings: Vec<PathBuf> = std::fs::read_dir(&directory)
+        .map_err(io)?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    siblings.sort();
+    for sibling in siblings {
+        if sibling.is_file() && is_terraform_source(&sibling) {
+            let sibling = match path.parent() {
+                Some(parent) if parent.as_os_str().is_empty() => {
+                    PathBuf::from(sibling.file_name().unwrap_or_default())
+                }
+                _ => sibling,
+            };
+            files.push(read(&sibling, false)?);
+        }
+    }
+    Ok(())
 }
 
 fn walk(directory: &Path, files: &mut Vec<File>) -> Result<(), Error> {

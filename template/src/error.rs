@@ -33,6 +33,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// A Terraform `.tf` file (or an interpolation of a `.tf.json` file) that
+    /// is not valid HCL.
+    #[error("{path}:{line}:{column}: not valid HCL (Terraform): {reason}; fix the syntax (terraform validate reports the same place)")]
+    Hcl {
+        /// The file, as the caller displays it.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's own words.
+        reason: String,
+    },
+
     /// A YAML tag that is not one of CloudFormation's short forms.
     #[error("{path}:{line}: unknown tag !{tag}; CloudFormation's short forms are !Ref, !GetAtt, !Sub, !If, !ImportValue, !Join, !Select, !Split, !FindInMap, !Base64, !Cidr, !GetAZs, !Equals, !Not, !And, !Or, !Condition and !Transform: fix the spelling")]
     UnknownTag {
@@ -140,6 +154,7 @@ impl Error {
         match self {
             Self::Yaml { path, .. }
             | Self::Json { path, .. }
+            | Self::Hcl { path, .. }
             | Self::UnknownTag { path, .. }
             | Self::DuplicateKey { path, .. }
             | Self::TooLarge { path, .. }
@@ -156,6 +171,7 @@ impl Error {
         match self {
             Self::Yaml { line, .. }
             | Self::Json { line, .. }
+            | Self::Hcl { line, .. }
             | Self::UnknownTag { line, .. }
             | Self::DuplicateKey { line, .. }
             | Self::TooLarge { line, .. }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use neptune_cmk_evaluator::{
-    Annotation, Assessment, Compliance, Encryption, EncryptionLevel, Evaluation, KeyFacts,
+    Advice, Annotation, Assessment, Compliance, Encryption, EncryptionLevel, Evaluation, KeyFacts,
     KeyLookup, KeyManager, KeyOrigin, KeyReference, KeyState, NeptuneResource, Reason,
     RuleParameters, Subject, Timestamp,
 };
@@ -346,6 +346,12 @@ pub(crate) fn judge(target: &Target, options: &CheckOptions) -> Finding {
 
 fn subject(target: &Target, options: &CheckOptions) -> Subject {
     let deployment = options.deployment.as_ref();
+    // The reader is the template's author: the fix is in the template's terms.
+    let advice = if target.resource_type.starts_with("aws_") {
+        Advice::Terraform
+    } else {
+        Advice::CloudFormation
+    };
     Subject::new(
         target.kind,
         target.resource.clone(),
@@ -354,6 +360,7 @@ fn subject(target: &Target, options: &CheckOptions) -> Subject {
         None,
         Timestamp::from_epoch_millis(0),
     )
+    .with_advice(advice)
 }
 
 fn decided(evaluation: Evaluation) -> (Cause, String) {

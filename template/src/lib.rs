@@ -1,8 +1,8 @@
 //! # neptune-cmk-template
 //!
 //! The rule's verdict before deploy: reads CloudFormation templates (JSON
-//! or YAML, short-form tags included), CDK `cdk.out` templates and
-//! Terraform plans (`terraform show -json`), finds every Amazon Neptune
+//! or YAML, short-form tags included), CDK `cdk.out` templates, Terraform
+//! plans (`terraform show -json`) and Terraform source (`.tf`, `.tf.json`), finds every Amazon Neptune
 //! cluster and Neptune Analytics graph, works out what its KMS key is, and
 //! lets `neptune-cmk-evaluator` decide, so the verdict and the annotation
 //! are the rule's own wherever the facts are the same.
@@ -32,6 +32,9 @@
 //!   imports between the templates of one run.
 //! - `terraform`: plans: `planned_values` with child modules, values known
 //!   only after apply traced through `configuration`.
+//! - `hcl`: Terraform source (`.tf`, `.tf.json`), one module per directory,
+//!   its keys, locals, variable defaults and conditionals resolved
+//!   statically.
 //! - `target`: what the readers hand the judge.
 //! - `judge`: the evaluator's decision per branch, the worst one reported;
 //!   [`Verdict`], [`Cause`], [`Finding`].
@@ -51,6 +54,7 @@
 
 mod cfn;
 mod error;
+mod hcl;
 mod judge;
 mod node;
 mod render;
@@ -118,7 +122,21 @@ pub fn parse(documents: &[Document<'_>]) -> Parsed {
     // Outcomes keyed by input index, so the report follows input order.
     let mut errors: Vec<(usize, Error)> = Vec::new();
     let mut trees: Vec<(usize, Node)> = Vec::new();
+    // Terraform source, one module per directory, keyed by its first file.
+    let mut modules: Vec<(usize, &str, Vec<hcl::SourceFile<'_>>)> = Vec::new();
     for (index, document) in documents.iter().enumerate() {
+        if hcl::is_source(document.path) {
+            let dir = hcl::module_dir(document.path);
+            let file = hcl::SourceFile {
+                path: document.path,
+                text: document.text,
+            };
+            match modules.iter_mut().find(|(_, module, _)| *module == dir) {
+                Some((_, _, files)) => files.push(file),
+                None => modules.push((index, dir, vec![file])),
+            }
+            continue;
+        }
         match node::parse(document.path, document.text) {
             Ok(tree) => trees.push((index, tree)),
             Err(error) if document.named || looks_like_input(document.text) => {
@@ -161,6 +179,11 @@ pub fn parse(documents: &[Document<'_>]) -> Parsed {
             }
         }
     }
+    for (index, _, files) in &modules {
+        let (targets, module_errors) = hcl::targets(files);
+        results.push((*index, Ok(targets)));
+        errors.extend(module_errors.into_iter().map(|error| (*index, error)));
+    }
     let indices: Vec<usize> = templates.iter().map(|(index, _)| *index).collect();
     let stacks = cfn::Stacks::new(
         templates
@@ -175,7 +198,8 @@ pub fn parse(documents: &[Document<'_>]) -> Parsed {
     for (index, result) in results {
         match result {
             Ok(mut targets) => {
-                targets.sort_by_key(|target| target.line);
+                // A Terraform module spans files: file order, then line.
+                targets.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
                 parsed.targets.extend(targets);
             }
             Err(error) => errors.push((index, error)),

@@ -59,8 +59,8 @@ fn aws_rds_alias_by_name_and_by_arn() {
         "cfn/cluster-aws-rds-alias.yaml",
         fixture!("cfn/cluster-aws-rds-alias.yaml"),
         expect![[r#"
-            cfn/cluster-aws-rds-alias.yaml:4 NON_COMPLIANT (aws-managed-key) AliasName: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
-            cfn/cluster-aws-rds-alias.yaml:9 NON_COMPLIANT (aws-managed-key) AliasArn: encrypted with the AWS managed key aws/rds (arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
+            cfn/cluster-aws-rds-alias.yaml:4 NON_COMPLIANT (aws-managed-key) AliasName: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
+            cfn/cluster-aws-rds-alias.yaml:9 NON_COMPLIANT (aws-managed-key) AliasArn: encrypted with the AWS managed key aws/rds (arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -86,7 +86,7 @@ fn aws_managed_key_arn_resolved_is_the_rules_verdict() {
         )],
         &resolved(),
         expect![[r#"
-            cfn/cluster-aws-managed-key-arn.yaml:6 NON_COMPLIANT (aws-managed-key) ManagedKeyArn: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/0e1f2a3b-aaaa-4bbb-8ccc-0123456789ab), not a customer managed key; clone it into a new cluster with a customer managed key
+            cfn/cluster-aws-managed-key-arn.yaml:6 NON_COMPLIANT (aws-managed-key) ManagedKeyArn: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/0e1f2a3b-aaaa-4bbb-8ccc-0123456789ab), not a customer managed key; set KmsKeyId to a customer managed key
             cfn/cluster-aws-managed-key-arn.yaml:11 COMPLIANT (customer-managed-key) CustomerKeyArn: encrypted with customer managed key arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab (Enabled)
         "#]],
     );
@@ -98,7 +98,7 @@ fn encryption_on_without_a_key_is_the_default_key() {
         "cfn/cluster-encrypted-no-key.yaml",
         fixture!("cfn/cluster-encrypted-no-key.yaml"),
         expect![[r#"
-            cfn/cluster-encrypted-no-key.yaml:4 NON_COMPLIANT (aws-managed-key) DefaultKeyCluster: encrypted with the AWS managed key aws/rds (default key: KmsKeyId not set), not a customer managed key; clone it into a new cluster with a customer managed key
+            cfn/cluster-encrypted-no-key.yaml:4 NON_COMPLIANT (aws-managed-key) DefaultKeyCluster: encrypted with the AWS managed key aws/rds (default key: KmsKeyId not set), not a customer managed key; set KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -135,7 +135,7 @@ fn json_template_with_sub_and_join() {
         fixture!("cfn/cluster-cmk.json"),
         expect![[r#"
             cfn/cluster-cmk.json:9 COMPLIANT (customer-managed-key) JsonCmkCluster: encrypted with customer managed key Key (Enabled)
-            cfn/cluster-cmk.json:16 NON_COMPLIANT (aws-managed-key) JsonManagedCluster: encrypted with the AWS managed key aws/rds (arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
+            cfn/cluster-cmk.json:16 NON_COMPLIANT (aws-managed-key) JsonManagedCluster: encrypted with the AWS managed key aws/rds (arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -204,7 +204,7 @@ fn a_new_key_is_never_in_the_allow_list() {
         &options,
         expect![[r#"
             cfn/cluster-cmk-in-template.yaml:9 NON_COMPLIANT (key-not-allowed) Cluster: encrypted with key NeptuneKey, which is not in allowedKmsKeyArns
-            cfn/cluster-aws-managed-key-arn.yaml:6 NON_COMPLIANT (aws-managed-key) ManagedKeyArn: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/0e1f2a3b-aaaa-4bbb-8ccc-0123456789ab), not a customer managed key; clone it into a new cluster with a customer managed key
+            cfn/cluster-aws-managed-key-arn.yaml:6 NON_COMPLIANT (aws-managed-key) ManagedKeyArn: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/0e1f2a3b-aaaa-4bbb-8ccc-0123456789ab), not a customer managed key; set KmsKeyId to a customer managed key
             cfn/cluster-aws-managed-key-arn.yaml:11 COMPLIANT (customer-managed-key) CustomerKeyArn: encrypted with customer managed key arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab (Enabled)
         "#]],
     );
@@ -248,7 +248,7 @@ fn parameters_are_judged_by_their_default() {
         "cfn/cluster-parameter.yaml",
         fixture!("cfn/cluster-parameter.yaml"),
         expect![[r#"
-            cfn/cluster-parameter.yaml:13 NON_COMPLIANT (aws-managed-key) FromManagedDefault: encrypted with the AWS managed key aws/rds (alias/aws/rds, the Default of parameter ManagedDefault), not a customer managed key; clone it into a new cluster with a customer managed key
+            cfn/cluster-parameter.yaml:13 NON_COMPLIANT (aws-managed-key) FromManagedDefault: encrypted with the AWS managed key aws/rds (alias/aws/rds, the Default of parameter ManagedDefault), not a customer managed key; set KmsKeyId to a customer managed key
             cfn/cluster-parameter.yaml:18 UNVERIFIED (unverified-key-lookup) FromArnDefault: KmsKeyId is arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab (the Default of parameter ArnDefault): only kms:DescribeKey can tell whether it is customer managed; run neptune-cmk check --resolve
             cfn/cluster-parameter.yaml:23 UNVERIFIED (unverified-expression) FromNoDefault: KmsKeyId is parameter NoDefault, which has no value before deploy: it has no Default, so its value is given at deploy
         "#]],
@@ -279,7 +279,7 @@ fn both_branches_of_a_condition_the_worse_reported() {
         "cfn/cluster-condition.yaml",
         fixture!("cfn/cluster-condition.yaml"),
         expect![[r#"
-            cfn/cluster-condition.yaml:20 NON_COMPLIANT (aws-managed-key) Cluster: when condition IsProd is false: encrypted with the AWS managed key aws/rds (default key: KmsKeyId not set), not a customer managed key; clone it into a new cluster with a customer managed key
+            cfn/cluster-condition.yaml:20 NON_COMPLIANT (aws-managed-key) Cluster: when condition IsProd is false: encrypted with the AWS managed key aws/rds (default key: KmsKeyId not set), not a customer managed key; set KmsKeyId to a customer managed key
             cfn/cluster-condition.yaml:25 COMPLIANT (customer-managed-key) BothBranchesCmk: when condition IsProd is true: encrypted with customer managed key NeptuneKey (Enabled)
         "#]],
     );
@@ -301,7 +301,7 @@ Resources:
       KmsKeyId: !If [A, !If [B, !Ref Key, alias/aws/rds], !Ref Key]
 ",
         expect![[r#"
-            two.yaml:6 NON_COMPLIANT (aws-managed-key) Cluster: when conditions A is true and B is false: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
+            two.yaml:6 NON_COMPLIANT (aws-managed-key) Cluster: when conditions A is true and B is false: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -334,8 +334,8 @@ fn import_from_a_stack_checked_in_the_same_run() {
         expect![[r#"
             cdk.out/NeptuneDatabases.template.json:58 COMPLIANT (customer-managed-key) CmkCluster: encrypted with customer managed key NeptuneDatabases/NeptuneKey/Resource (Enabled)
             cdk.out/NeptuneDatabases.template.json:73 COMPLIANT (customer-managed-key) SharedKeyCluster: encrypted with customer managed key NeptuneKeys/SharedNeptuneKey/Resource of cdk.out/NeptuneKeys.template.json (Enabled)
-            cdk.out/NeptuneDatabases.template.json:85 NON_COMPLIANT (aws-managed-key) AwsRdsCluster: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
-            cdk.out/NeptuneDatabases.template.json:95 NON_COMPLIANT (unencrypted) UnencryptedCluster: storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key
+            cdk.out/NeptuneDatabases.template.json:85 NON_COMPLIANT (aws-managed-key) AwsRdsCluster: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
+            cdk.out/NeptuneDatabases.template.json:95 NON_COMPLIANT (unencrypted) UnencryptedCluster: storage encryption is off; set StorageEncrypted: true and KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -359,8 +359,8 @@ fn unencrypted_clusters() {
         "cfn/cluster-unencrypted.yaml",
         fixture!("cfn/cluster-unencrypted.yaml"),
         expect![[r#"
-            cfn/cluster-unencrypted.yaml:4 NON_COMPLIANT (unencrypted) NoEncryption: storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key
-            cfn/cluster-unencrypted.yaml:8 NON_COMPLIANT (unencrypted) EncryptionOff: storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key
+            cfn/cluster-unencrypted.yaml:4 NON_COMPLIANT (unencrypted) NoEncryption: storage encryption is off; set StorageEncrypted: true and KmsKeyId to a customer managed key
+            cfn/cluster-unencrypted.yaml:8 NON_COMPLIANT (unencrypted) EncryptionOff: storage encryption is off; set StorageEncrypted: true and KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -371,7 +371,7 @@ fn graphs_default_to_an_aws_owned_key() {
         "cfn/graphs.yaml",
         fixture!("cfn/graphs.yaml"),
         expect![[r#"
-            cfn/graphs.yaml:8 NON_COMPLIANT (aws-owned-key) OwnedKeyGraph: encrypted with an AWS owned key, not a customer managed key; a graph's key cannot be changed: create a new graph with a customer managed key (kmsKeyIdentifier) and load the data into it
+            cfn/graphs.yaml:8 NON_COMPLIANT (aws-owned-key) OwnedKeyGraph: encrypted with an AWS owned key, not a customer managed key; set KmsKeyIdentifier to a customer managed key
             cfn/graphs.yaml:12 COMPLIANT (customer-managed-key) CmkGraph: encrypted with customer managed key GraphKey (Enabled)
         "#]],
     );
@@ -483,13 +483,13 @@ fn terraform_plan_with_modules() {
         "terraform/plan-modules.json",
         fixture!("terraform/plan-modules.json"),
         expect![[r#"
-            terraform/plan-modules.json:29 NON_COMPLIANT (aws-managed-key) aws_neptune_cluster.default_key: encrypted with the AWS managed key aws/rds (default key: kms_key_arn not set), not a customer managed key; clone it into a new cluster with a customer managed key
-            terraform/plan-modules.json:62 NON_COMPLIANT (unencrypted) aws_neptune_cluster.plain: storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key
+            terraform/plan-modules.json:29 NON_COMPLIANT (aws-managed-key) aws_neptune_cluster.default_key: encrypted with the AWS managed key aws/rds (default key: kms_key_arn not set), not a customer managed key; set kms_key_arn to a customer managed key
+            terraform/plan-modules.json:62 NON_COMPLIANT (unencrypted) aws_neptune_cluster.plain: storage encryption is off; set storage_encrypted = true and kms_key_arn to a customer managed key
             terraform/plan-modules.json:113 UNVERIFIED (unverified-key-lookup) aws_neptunegraph_graph.byo_key: kms_key_identifier is arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab: only kms:DescribeKey can tell whether it is customer managed; run neptune-cmk check --resolve
-            terraform/plan-modules.json:135 NON_COMPLIANT (aws-owned-key) aws_neptunegraph_graph.owned_key: encrypted with an AWS owned key, not a customer managed key; a graph's key cannot be changed: create a new graph with a customer managed key (kmsKeyIdentifier) and load the data into it
+            terraform/plan-modules.json:135 NON_COMPLIANT (aws-owned-key) aws_neptunegraph_graph.owned_key: encrypted with an AWS owned key, not a customer managed key; set kms_key_identifier to a customer managed key
             terraform/plan-modules.json:160 COMPLIANT (customer-managed-key) module.analytics.aws_neptunegraph_graph.this: encrypted with customer managed key module.analytics.module.keys.aws_kms_key.this (Enabled)
             terraform/plan-modules.json:215 COMPLIANT (customer-managed-key) module.graph_db.aws_neptune_cluster.this: encrypted with customer managed key aws_kms_key.neptune (Enabled)
-            terraform/plan-modules.json:253 NON_COMPLIANT (aws-managed-key) module.legacy_db.aws_neptune_cluster.this: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
+            terraform/plan-modules.json:253 NON_COMPLIANT (aws-managed-key) module.legacy_db.aws_neptune_cluster.this: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; set kms_key_arn to a customer managed key
         "#]],
     );
 }
@@ -546,7 +546,7 @@ fn terraform_data_source_that_described_the_key() {
         "data.json",
         &text,
         expect![[r#"
-            data.json:3 NON_COMPLIANT (aws-managed-key) aws_neptune_cluster.x: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/abcd), not a customer managed key; clone it into a new cluster with a customer managed key
+            data.json:3 NON_COMPLIANT (aws-managed-key) aws_neptune_cluster.x: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/abcd), not a customer managed key; set kms_key_arn to a customer managed key
         "#]],
     );
 }
@@ -564,7 +564,7 @@ fn terraform_graph_with_the_aws_owned_key_literal() {
         "owned.json",
         &text,
         expect![[r#"
-            owned.json:3 NON_COMPLIANT (aws-owned-key) aws_neptunegraph_graph.x: encrypted with an AWS owned key, not a customer managed key; a graph's key cannot be changed: create a new graph with a customer managed key (kmsKeyIdentifier) and load the data into it
+            owned.json:3 NON_COMPLIANT (aws-owned-key) aws_neptunegraph_graph.x: encrypted with an AWS owned key, not a customer managed key; set kms_key_identifier to a customer managed key
         "#]],
     );
 }
@@ -600,7 +600,7 @@ fn terraform_unencrypted_global_cluster() {
         "global.json",
         &text,
         expect![[r#"
-            global.json:3 NON_COMPLIANT (unencrypted) aws_neptune_global_cluster.x: storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key
+            global.json:3 NON_COMPLIANT (unencrypted) aws_neptune_global_cluster.x: storage encryption is off; set storage_encrypted = true and kms_key_arn to a customer managed key
         "#]],
     );
 }
@@ -660,7 +660,7 @@ Resources:
       - !Ref AWS::NoValue
 ",
         expect![[r#"
-            choice.yaml:4 NON_COMPLIANT (aws-managed-key) Cluster: when condition Encrypt is true: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
+            choice.yaml:4 NON_COMPLIANT (aws-managed-key) Cluster: when condition Encrypt is true: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
         "#]],
     );
 }

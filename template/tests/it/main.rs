@@ -52,7 +52,7 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
             walk(root, &path, files);
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
-            Some("json" | "yaml" | "yml" | "template")
+            Some("json" | "yaml" | "yml" | "template" | "tf")
         ) {
             let display = path
                 .strip_prefix(root)
