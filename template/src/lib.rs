@@ -118,96 +118,155 @@ pub struct Parsed {
 /// Reads every document. A document that cannot be read is reported, and
 /// the others are still judged.
 pub fn parse(documents: &[Document<'_>]) -> Parsed {
-    let mut parsed = Parsed::default();
-    // Outcomes keyed by input index, so the report follows input order.
-    let mut errors: Vec<(usize, Error)> = Vec::new();
-    let mut trees: Vec<(usize, Node)> = Vec::new();
-    // Terraform source, one module per directory, keyed by its first file.
-    let mut modules: Vec<(usize, &str, Vec<hcl::SourceFile<'_>>)> = Vec::new();
-    for (index, document) in documents.iter().enumerate() {
-        if hcl::is_source(document.path) {
-            let dir = hcl::module_dir(document.path);
-            let file = hcl::SourceFile {
-                path: document.path,
-                text: document.text,
-            };
-            match modules.iter_mut().find(|(_, module, _)| *module == dir) {
-                Some((_, _, files)) => files.push(file),
-                None => modules.push((index, dir, vec![file])),
-            }
-            continue;
-        }
-        match node::parse(document.path, document.text) {
-            Ok(tree) => trees.push((index, tree)),
-            Err(error) if document.named || looks_like_input(document.text) => {
-                errors.push((index, error))
-            }
-            Err(error) => parsed.skipped.push(Skipped {
-                file: document.path.to_owned(),
-                reason: format!("not YAML or JSON ({error})"),
-            }),
-        }
+    let mut reading = Reading::default();
+    let (trees, modules) = reading.read(documents);
+    let templates = reading.classify(documents, &trees);
+    for module in &modules {
+        reading.module(module);
     }
-    let mut templates = Vec::new();
-    let mut results: Vec<(usize, Result<Vec<Target>, Error>)> = Vec::new();
-    for (index, tree) in &trees {
-        let document = &documents[*index];
-        if cfn::is_template(tree) {
-            templates.push((
-                *index,
-                cfn::Template {
+    reading.stacks(templates);
+    reading.finish()
+}
+
+/// Terraform source of one directory, keyed by the index of its first file.
+struct SourceModule<'a> {
+    index: usize,
+    dir: &'a str,
+    files: Vec<hcl::SourceFile<'a>>,
+}
+
+/// What `parse` gathers; outcomes are keyed by input index, so the report
+/// follows input order.
+#[derive(Default)]
+struct Reading {
+    skipped: Vec<Skipped>,
+    errors: Vec<(usize, Error)>,
+    results: Vec<(usize, Result<Vec<Target>, Error>)>,
+}
+
+impl Reading {
+    /// Parses each document into a tree, or groups it into its Terraform
+    /// module (one per directory).
+    fn read<'a>(
+        &mut self,
+        documents: &[Document<'a>],
+    ) -> (Vec<(usize, Node)>, Vec<SourceModule<'a>>) {
+        let mut trees = Vec::new();
+        let mut modules: Vec<SourceModule<'a>> = Vec::new();
+        for (index, document) in documents.iter().enumerate() {
+            if hcl::is_source(document.path) {
+                let dir = hcl::module_dir(document.path);
+                let file = hcl::SourceFile {
                     path: document.path,
-                    root: tree,
-                },
-            ));
-        } else if terraform::is_plan(tree) {
-            results.push((*index, terraform::targets(document.path, tree)));
-        } else {
-            match (not_an_input(tree), document.named) {
-                ("", _) => {}
-                (what, true) => errors.push((
-                    *index,
-                    Error::NotATemplate {
-                        path: document.path.to_owned(),
-                        what: what.to_owned(),
-                    },
-                )),
-                (what, false) => parsed.skipped.push(Skipped {
+                    text: document.text,
+                };
+                match modules.iter_mut().find(|module| module.dir == dir) {
+                    Some(module) => module.files.push(file),
+                    None => modules.push(SourceModule {
+                        index,
+                        dir,
+                        files: vec![file],
+                    }),
+                }
+                continue;
+            }
+            match node::parse(document.path, document.text) {
+                Ok(tree) => trees.push((index, tree)),
+                Err(error) if document.named || looks_like_input(document.text) => {
+                    self.errors.push((index, error))
+                }
+                Err(error) => self.skipped.push(Skipped {
                     file: document.path.to_owned(),
-                    reason: format!("{what}, not a CloudFormation template or Terraform plan"),
+                    reason: format!("not YAML or JSON ({error})"),
                 }),
             }
         }
+        (trees, modules)
     }
-    for (index, _, files) in &modules {
-        let (targets, module_errors) = hcl::targets(files);
-        results.push((*index, Ok(targets)));
-        errors.extend(module_errors.into_iter().map(|error| (*index, error)));
-    }
-    let indices: Vec<usize> = templates.iter().map(|(index, _)| *index).collect();
-    let stacks = cfn::Stacks::new(
-        templates
-            .into_iter()
-            .map(|(_, template)| template)
-            .collect(),
-    );
-    for (doc, index) in indices.into_iter().enumerate() {
-        results.push((index, stacks.targets(doc)));
-    }
-    results.sort_by_key(|(index, _)| *index);
-    for (index, result) in results {
-        match result {
-            Ok(mut targets) => {
-                // A Terraform module spans files: file order, then line.
-                targets.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-                parsed.targets.extend(targets);
+
+    /// Plans are read here; templates are returned, to be read together
+    /// (imports between them); anything else is skipped or an error.
+    fn classify<'a>(
+        &mut self,
+        documents: &[Document<'a>],
+        trees: &'a [(usize, Node)],
+    ) -> Vec<(usize, cfn::Template<'a>)> {
+        let mut templates = Vec::new();
+        for (index, tree) in trees {
+            let document = &documents[*index];
+            if cfn::is_template(tree) {
+                let template = cfn::Template {
+                    path: document.path,
+                    root: tree,
+                };
+                templates.push((*index, template));
+            } else if terraform::is_plan(tree) {
+                self.results
+                    .push((*index, terraform::targets(document.path, tree)));
+            } else {
+                self.not_an_input(*index, document, tree);
             }
-            Err(error) => errors.push((index, error)),
+        }
+        templates
+    }
+
+    fn not_an_input(&mut self, index: usize, document: &Document<'_>, tree: &Node) {
+        match (not_an_input(tree), document.named) {
+            ("", _) => {}
+            (what, true) => self.errors.push((
+                index,
+                Error::NotATemplate {
+                    path: document.path.to_owned(),
+                    what: what.to_owned(),
+                },
+            )),
+            (what, false) => self.skipped.push(Skipped {
+                file: document.path.to_owned(),
+                reason: format!("{what}, not a CloudFormation template or Terraform plan"),
+            }),
         }
     }
-    errors.sort_by_key(|(index, _)| *index);
-    parsed.errors = errors.into_iter().map(|(_, error)| error).collect();
-    parsed
+
+    fn module(&mut self, module: &SourceModule<'_>) {
+        let (targets, errors) = hcl::targets(&module.files);
+        self.results.push((module.index, Ok(targets)));
+        self.errors
+            .extend(errors.into_iter().map(|error| (module.index, error)));
+    }
+
+    fn stacks(&mut self, templates: Vec<(usize, cfn::Template<'_>)>) {
+        let indices: Vec<usize> = templates.iter().map(|(index, _)| *index).collect();
+        let stacks = cfn::Stacks::new(
+            templates
+                .into_iter()
+                .map(|(_, template)| template)
+                .collect(),
+        );
+        for (doc, index) in indices.into_iter().enumerate() {
+            self.results.push((index, stacks.targets(doc)));
+        }
+    }
+
+    fn finish(mut self) -> Parsed {
+        let mut parsed = Parsed {
+            skipped: self.skipped,
+            ..Parsed::default()
+        };
+        self.results.sort_by_key(|(index, _)| *index);
+        for (index, result) in self.results {
+            match result {
+                Ok(mut targets) => {
+                    // A Terraform module spans files: file order, then line.
+                    targets.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+                    parsed.targets.extend(targets);
+                }
+                Err(error) => self.errors.push((index, error)),
+            }
+        }
+        self.errors.sort_by_key(|(index, _)| *index);
+        parsed.errors = self.errors.into_iter().map(|(_, error)| error).collect();
+        parsed
+    }
 }
 
 /// Whether unreadable text still claims to be a template or plan, so its
