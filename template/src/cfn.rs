@@ -9,6 +9,7 @@
 //! (a parameter without a default, an attribute of a custom resource)
 //! stays unknown and is reported as such, never guessed.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use neptune_cmk_evaluator::{KeyOrigin, KeyState, ResourceKind};
@@ -80,6 +81,20 @@ pub(crate) struct Stacks<'a> {
     templates: Vec<Template<'a>>,
     /// Export name → (template, `Value` of the output).
     exports: HashMap<String, (usize, &'a Node)>,
+    /// The keys, aliases and exports being resolved, outermost first: one
+    /// met again is a reference cycle, named as one.
+    visiting: RefCell<Vec<(usize, String)>>,
+}
+
+/// Leaves the trail of [`Stacks::visiting`] when the visit ends.
+struct Visit<'s> {
+    trail: &'s RefCell<Vec<(usize, String)>>,
+}
+
+impl Drop for Visit<'_> {
+    fn drop(&mut self) {
+        self.trail.borrow_mut().pop();
+    }
 }
 
 /// Why resolution stopped.
@@ -262,7 +277,33 @@ impl<'a> Stacks<'a> {
                 }
             }
         }
-        Self { templates, exports }
+        Self {
+            templates,
+            exports,
+            visiting: RefCell::default(),
+        }
+    }
+
+    /// Enters `name` of template `doc` (a key, an alias, an export), or
+    /// names the cycle when it is already being resolved.
+    fn visit(&self, doc: usize, name: &str, line: usize) -> Resolved<Visit<'_>> {
+        let mut trail = self.visiting.borrow_mut();
+        if let Some(start) = trail.iter().position(|(d, n)| *d == doc && n == name) {
+            let cycle: Vec<&str> = trail[start..]
+                .iter()
+                .map(|(_, name)| name.as_str())
+                .chain([name])
+                .collect();
+            return Err(Stop::Error(Error::Cycle {
+                path: self.path(doc).to_owned(),
+                line,
+                cycle: cycle.join(" → "),
+            }));
+        }
+        trail.push((doc, name.to_owned()));
+        Ok(Visit {
+            trail: &self.visiting,
+        })
     }
 
     pub(crate) fn path(&self, doc: usize) -> &'a str {
@@ -571,6 +612,7 @@ impl<'a> Stacks<'a> {
         line: usize,
     ) -> Resolved<KeyUse> {
         let template = &self.templates[doc];
+        let _visit = self.visit(doc, id, line)?;
         let inner = self.enter(ctx, doc, line)?;
         let alias = match template.property(id, "AliasName") {
             Some(node) => self.resolve(inner, node)?.display(),
@@ -601,7 +643,9 @@ impl<'a> Stacks<'a> {
     /// The facts of a key defined in template `doc`.
     fn known_key(&self, ctx: Ctx<'_>, doc: usize, id: &str) -> Resolved<KnownKey> {
         let template = &self.templates[doc];
-        let inner = self.enter(ctx, doc, template.resource(id).map_or(1, |node| node.line))?;
+        let line = template.resource(id).map_or(1, |node| node.line);
+        let _visit = self.visit(doc, id, line)?;
+        let inner = self.enter(ctx, doc, line)?;
         let mut display = template.display(id);
         if doc != ctx.origin {
             display = format!("{display} of {}", template.path);
@@ -841,8 +885,13 @@ impl<'a> Stacks<'a> {
         let Val::Text(text) = &name else {
             return Ok(Val::Import(name.display()));
         };
-        match text.as_literal().and_then(|name| self.exports.get(&name)) {
-            Some(&(doc, value)) => {
+        let export = text.as_literal();
+        match export
+            .as_ref()
+            .and_then(|name| Some((name, self.exports.get(name)?)))
+        {
+            Some((name, &(doc, value))) => {
+                let _visit = self.visit(doc, &format!("export {name}"), argument.line)?;
                 let inner = self.enter(ctx, doc, argument.line)?;
                 self.resolve(inner, value)
             }

@@ -84,6 +84,17 @@ pub enum Error {
         what: String,
     },
 
+    /// Keys, aliases or exports that refer to each other in a circle.
+    #[error("{path}:{line}: a reference cycle: {cycle}; break it (CloudFormation rejects circular dependencies)")]
+    Cycle {
+        /// The file, as the caller displays it.
+        path: String,
+        /// 1-based line where the cycle closes.
+        line: usize,
+        /// The names in the cycle, `A → B → A`.
+        cycle: String,
+    },
+
     /// A YAML stream with a second document.
     #[error(
         "{path}:{line}: a second YAML document; a template is a single document: split the file"
@@ -137,6 +148,15 @@ pub enum Error {
         version: String,
     },
 
+    /// The caller could not read the file at all.
+    #[error("{path}: cannot be read: {reason}")]
+    Unreadable {
+        /// The file, as the caller displays it.
+        path: String,
+        /// Why, e.g. `not UTF-8 text (invalid byte at offset 3)`.
+        reason: String,
+    },
+
     /// A file the caller named explicitly is not something this reader
     /// judges.
     #[error("{path}: {what}, not a CloudFormation template or a Terraform plan; pass a template (JSON or YAML), a cdk.out directory or the output of terraform show -json")]
@@ -158,10 +178,12 @@ impl Error {
             | Self::UnknownTag { path, .. }
             | Self::DuplicateKey { path, .. }
             | Self::TooLarge { path, .. }
+            | Self::Cycle { path, .. }
             | Self::MultipleDocuments { path, .. }
             | Self::Invalid { path, .. }
             | Self::TooManyBranches { path, .. }
             | Self::UnsupportedFormat { path, .. }
+            | Self::Unreadable { path, .. }
             | Self::NotATemplate { path, .. } => path,
         }
     }
@@ -175,11 +197,12 @@ impl Error {
             | Self::UnknownTag { line, .. }
             | Self::DuplicateKey { line, .. }
             | Self::TooLarge { line, .. }
+            | Self::Cycle { line, .. }
             | Self::MultipleDocuments { line, .. }
             | Self::Invalid { line, .. }
             | Self::TooManyBranches { line, .. }
             | Self::UnsupportedFormat { line, .. } => Some(*line),
-            Self::NotATemplate { .. } => None,
+            Self::NotATemplate { .. } | Self::Unreadable { .. } => None,
         }
     }
 }

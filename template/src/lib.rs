@@ -83,6 +83,9 @@ pub struct Document<'a> {
     /// named file that is not a template is an error, a found one is
     /// skipped with a note.
     pub named: bool,
+    /// Why the caller could not read the file (not UTF-8, permission
+    /// denied, …): it is then an error of its own, and `text` is empty.
+    pub unreadable: Option<&'a str>,
 }
 
 impl<'a> Document<'a> {
@@ -92,6 +95,7 @@ impl<'a> Document<'a> {
             path,
             text,
             named: true,
+            unreadable: None,
         }
     }
 
@@ -101,6 +105,18 @@ impl<'a> Document<'a> {
             path,
             text,
             named: false,
+            unreadable: None,
+        }
+    }
+
+    /// A file the caller could not read, and why: reported as an error,
+    /// while every other file is still judged.
+    pub fn unreadable(path: &'a str, reason: &'a str) -> Self {
+        Self {
+            path,
+            text: "",
+            named: true,
+            unreadable: Some(reason),
         }
     }
 }
@@ -154,6 +170,16 @@ impl Reading {
         let mut trees = Vec::new();
         let mut modules: Vec<SourceModule<'a>> = Vec::new();
         for (index, document) in documents.iter().enumerate() {
+            if let Some(reason) = document.unreadable {
+                self.errors.push((
+                    index,
+                    Error::Unreadable {
+                        path: document.path.to_owned(),
+                        reason: reason.to_owned(),
+                    },
+                ));
+                continue;
+            }
             if hcl::is_source(document.path) {
                 let dir = hcl::module_dir(document.path);
                 let file = hcl::SourceFile {

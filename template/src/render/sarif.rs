@@ -19,7 +19,6 @@ use crate::{Cause, Finding, Report, Verdict};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/neptune-cmk/neptune-cmk";
 
 pub(crate) fn sarif(report: &Report) -> String {
     let rules: Vec<Cause> = Cause::all()
@@ -34,7 +33,6 @@ pub(crate) fn sarif(report: &Report) -> String {
         .collect();
     let driver = Json::Object(vec![
         ("name", Json::string("neptune-cmk")),
-        ("informationUri", Json::string(INFORMATION_URI)),
         ("semanticVersion", Json::string(env!("CARGO_PKG_VERSION"))),
         (
             "rules",

@@ -7,6 +7,8 @@ mod decision;
 mod errors;
 /// The whole corpus against golden files, in every format.
 mod golden;
+/// Hostile input: deep nesting, alias bombs, cycles, empty and binary files.
+mod hostile;
 /// SARIF output against the SARIF 2.1.0 schema and GitHub's needs.
 mod sarif;
 
