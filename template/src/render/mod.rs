@@ -75,7 +75,7 @@ fn error_json(error: &crate::Error) -> Json {
     }
     fields.extend([
         ("compliance", Json::string("ERROR")),
-        ("message", Json::string(&error.to_string())),
+        ("message", Json::string(error.to_string())),
     ]);
     Json::Object(fields)
 }
