@@ -16,7 +16,7 @@ use neptune_cmk_evaluator::{KeyOrigin, KeyState, ResourceKind};
 
 use crate::node::{Node, Value};
 use crate::target::{
-    alias_name, branch_label, KeyUse, KnownKey, RefPart, Reference, Scenario, Target,
+    alias_name, branch_label, near_miss, KeyUse, KnownKey, RefPart, Reference, Scenario, Target,
 };
 use crate::Error;
 
@@ -30,6 +30,47 @@ const GRAPH: &str = "AWS::NeptuneGraph::Graph";
 const KEY: &str = "AWS::KMS::Key";
 const REPLICA_KEY: &str = "AWS::KMS::ReplicaKey";
 const ALIAS: &str = "AWS::KMS::Alias";
+
+/// The properties that decide a resource's key, most decisive first.
+fn deciding_properties(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        ResourceKind::Graph => &["KmsKeyIdentifier"],
+        _ => &[
+            "KmsKeyId",
+            "StorageEncrypted",
+            "SnapshotIdentifier",
+            "SourceDBClusterIdentifier",
+        ],
+    }
+}
+
+/// The line of the property that decides, when the resource states one:
+/// where a reviewer has to look (and SARIF annotates).
+fn deciding_line(resource: &Node, kind: ResourceKind) -> Option<usize> {
+    let properties = resource.get("Properties")?;
+    deciding_properties(kind)
+        .iter()
+        .find_map(|name| properties.entry(name))
+        .map(|entry| entry.line)
+}
+
+/// `did you mean` notes for properties one typo away from a deciding one.
+fn misspelled_properties(resource: &Node, kind: ResourceKind) -> Vec<String> {
+    let Some(properties) = resource.get("Properties").and_then(Node::as_map) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter_map(|entry| {
+            let meant = near_miss(&entry.key, deciding_properties(kind))?;
+            Some(format!(
+                "did you mean {meant}? {} (line {}) is not a property CloudFormation knows, so it \
+                 is ignored here and rejected at deploy",
+                entry.key, entry.line
+            ))
+        })
+        .collect()
+}
 
 /// Whether a parsed document is a CloudFormation template.
 pub(crate) fn is_template(root: &Node) -> bool {
@@ -338,13 +379,14 @@ impl<'a> Stacks<'a> {
             })?;
             targets.push(Target {
                 file: template.path.to_owned(),
-                line: entry.line,
+                line: deciding_line(&entry.value, kind).unwrap_or(entry.line),
                 resource: entry.key.clone(),
                 construct_path: construct_path(&entry.value),
                 resource_type: resource_type.unwrap_or_default().to_owned(),
                 kind,
                 key_field,
                 scenarios,
+                hints: misspelled_properties(&entry.value, kind),
             });
         }
         Ok(targets)

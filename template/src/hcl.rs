@@ -29,7 +29,7 @@ use neptune_cmk_evaluator::{KeyOrigin, KeyState, ResourceKind};
 
 use crate::node::{Node, Value};
 use crate::target::{
-    alias_name, is_aws_managed_alias, KeyUse, KnownKey, Reference, Scenario, Target,
+    alias_name, is_aws_managed_alias, near_miss, KeyUse, KnownKey, Reference, Scenario, Target,
 };
 use crate::Error;
 
@@ -476,6 +476,27 @@ fn relocate(expr: &mut Expr, line: usize) {
     }
 }
 
+/// `did you mean` notes for attributes one typo away from a deciding one
+/// (`kms_key_id` on a cluster, whose attribute is `kms_key_arn`).
+fn misspelled_attributes(resource: &Resource, kind: ResourceKind) -> Vec<String> {
+    let deciding: &[&str] = match kind {
+        ResourceKind::Graph => &["kms_key_identifier"],
+        _ => &["kms_key_arn", "storage_encrypted", "snapshot_identifier"],
+    };
+    resource
+        .attributes
+        .iter()
+        .filter_map(|(name, expr)| {
+            let meant = near_miss(name, deciding)?;
+            Some(format!(
+                "did you mean {meant}? {name} (line {}) is not an argument of this resource, so \
+                 it is ignored here and rejected by terraform validate",
+                expr.line
+            ))
+        })
+        .collect()
+}
+
 // --- Judging the module ----------------------------------------------------------
 
 /// What an expression stands for: one value per branch.
@@ -549,6 +570,7 @@ impl Module {
             kind: resource_kind,
             key_field,
             scenarios,
+            hints: misspelled_attributes(resource, resource_kind),
         })
     }
 

@@ -328,10 +328,13 @@ pub(crate) fn judge(target: &Target, options: &CheckOptions) -> Finding {
         .iter()
         .all(|(cause, annotation, _)| (cause, annotation) == (&worst.0, &worst.1));
     let branch = (!all_same).then(|| worst.2.label.clone()).flatten();
-    let annotation = match &branch {
+    let mut annotation = match &branch {
         Some(label) => format!("when {label}: {}", worst.1),
         None => worst.1.clone(),
     };
+    for hint in &target.hints {
+        annotation += &format!("; {hint}");
+    }
     Finding {
         file: target.file.clone(),
         line: target.line,

@@ -60,7 +60,7 @@ impl Report {
         match format {
             Format::Text => render::text(self),
             Format::Json => render::json(self),
-            Format::Sarif => render::sarif(self),
+            Format::Sarif => render::sarif(self, strict),
             Format::Junit => render::junit(self, strict),
         }
     }

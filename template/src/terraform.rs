@@ -81,6 +81,7 @@ pub(crate) fn targets(path: &str, root: &Node) -> Result<Vec<Target>, Error> {
             kind,
             key_field,
             scenarios,
+            hints: Vec::new(),
         });
     }
     Ok(targets)

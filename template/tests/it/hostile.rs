@@ -32,10 +32,10 @@ fn json_nested_100k_deep() {
         "deep.json",
         &deep,
         expect![[r#"
-        cfn/cluster-cmk-in-template.yaml:9: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
-        error: deep.json:1: the document nests deeper than 200 levels; a template this large is not a real template: check the file
-        1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
-    "#]],
+            cfn/cluster-cmk-in-template.yaml:13: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            error: deep.json:1: the document nests deeper than 200 levels; a template this large is not a real template: check the file
+            1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
+        "#]],
     );
 }
 
@@ -46,10 +46,10 @@ fn json_objects_nested_100k_deep() {
         "deep-objects.json",
         &deep,
         expect![[r#"
-        cfn/cluster-cmk-in-template.yaml:9: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
-        error: deep-objects.json:1: the document nests deeper than 200 levels; a template this large is not a real template: check the file
-        1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
-    "#]],
+            cfn/cluster-cmk-in-template.yaml:13: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            error: deep-objects.json:1: the document nests deeper than 200 levels; a template this large is not a real template: check the file
+            1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
+        "#]],
     );
 }
 
@@ -60,10 +60,10 @@ fn yaml_flow_nested_100k_deep() {
         "deep.yaml",
         &deep,
         expect![[r#"
-        cfn/cluster-cmk-in-template.yaml:9: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
-        error: deep.yaml:1: flow collections ([ ], { }) nest deeper than 255 levels, the YAML parser's limit; a template this large is not a real template: check the file
-        1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
-    "#]],
+            cfn/cluster-cmk-in-template.yaml:13: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            error: deep.yaml:1: flow collections ([ ], { }) nest deeper than 255 levels, the YAML parser's limit; a template this large is not a real template: check the file
+            1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
+        "#]],
     );
 }
 
@@ -76,10 +76,10 @@ fn yaml_blocks_nested_deep() {
         "deep-blocks.yaml",
         &deep,
         expect![[r#"
-        cfn/cluster-cmk-in-template.yaml:9: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
-        error: deep-blocks.yaml:201: the document nests deeper than 200 levels; a template this large is not a real template: check the file
-        1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
-    "#]],
+            cfn/cluster-cmk-in-template.yaml:13: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            error: deep-blocks.yaml:201: the document nests deeper than 200 levels; a template this large is not a real template: check the file
+            1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
+        "#]],
     );
 }
 
@@ -98,10 +98,10 @@ fn yaml_alias_bomb() {
         "bomb.yaml",
         &bomb,
         expect![[r#"
-        cfn/cluster-cmk-in-template.yaml:9: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
-        error: bomb.yaml:6: the document expands to more than 300000 values through YAML aliases; a template this large is not a real template: check the file
-        1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
-    "#]],
+            cfn/cluster-cmk-in-template.yaml:13: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            error: bomb.yaml:6: the document expands to more than 300000 values through YAML aliases; a template this large is not a real template: check the file
+            1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
+        "#]],
     );
 }
 
@@ -112,10 +112,10 @@ fn alias_that_targets_itself_is_a_cycle() {
         "cycle.yaml",
         template,
         expect![[r#"
-        cfn/cluster-cmk-in-template.yaml:9: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
-        error: cycle.yaml:6: a reference cycle: Loop → Loop; break it (CloudFormation rejects circular dependencies)
-        1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
-    "#]],
+            cfn/cluster-cmk-in-template.yaml:13: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            error: cycle.yaml:6: a reference cycle: Loop → Loop; break it (CloudFormation rejects circular dependencies)
+            1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
+        "#]],
     );
 }
 
@@ -126,10 +126,10 @@ fn aliases_that_target_each_other_are_a_cycle() {
         "cycle2.yaml",
         template,
         expect![[r#"
-        cfn/cluster-cmk-in-template.yaml:9: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
-        error: cycle2.yaml:11: a reference cycle: First → Second → First; break it (CloudFormation rejects circular dependencies)
-        1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
-    "#]],
+            cfn/cluster-cmk-in-template.yaml:13: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            error: cycle2.yaml:11: a reference cycle: First → Second → First; break it (CloudFormation rejects circular dependencies)
+            1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
+        "#]],
     );
 }
 
@@ -139,10 +139,10 @@ fn empty_file() {
         "empty.yaml",
         "",
         expect![[r#"
-        cfn/cluster-cmk-in-template.yaml:9: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
-        error: empty.yaml: empty, not a CloudFormation template or a Terraform plan; pass a template (JSON or YAML), a cdk.out directory or the output of terraform show -json
-        1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
-    "#]],
+            cfn/cluster-cmk-in-template.yaml:13: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            error: empty.yaml: empty, not a CloudFormation template or a Terraform plan; pass a template (JSON or YAML), a cdk.out directory or the output of terraform show -json
+            1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
+        "#]],
     );
 }
 
@@ -152,10 +152,10 @@ fn text_that_is_not_a_template() {
         "notes.json",
         "\u{0}\u{1}garbage",
         expect![[r#"
-        cfn/cluster-cmk-in-template.yaml:9: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
-        error: notes.json:1:1: not valid YAML: found unprintable character; fix the syntax (cfn-lint reports the same place)
-        1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
-    "#]],
+            cfn/cluster-cmk-in-template.yaml:13: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            error: notes.json:1:1: not valid YAML: found unprintable character; fix the syntax (cfn-lint reports the same place)
+            1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
+        "#]],
     );
 }
 
@@ -208,7 +208,7 @@ fn a_file_the_caller_could_not_read() {
     check_beside_good_document(
         Document::unreadable("bin/logo.json", "not UTF-8 text (invalid byte at offset 0)"),
         expect![[r#"
-            cfn/cluster-cmk-in-template.yaml:9: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            cfn/cluster-cmk-in-template.yaml:13: COMPLIANT Cluster: encrypted with customer managed key NeptuneKey (Enabled)
             error: bin/logo.json: cannot be read: not UTF-8 text (invalid byte at offset 0)
             1 resource: 0 NON_COMPLIANT, 0 UNVERIFIED, 1 COMPLIANT; 0 files skipped, 1 error
         "#]],
