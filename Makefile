@@ -107,16 +107,23 @@ bench: package venv
 	$(VENV)/bin/python tools/bench.py --bootstrap $(BOOTSTRAP) --criterion $(TARGET_DIR)/criterion
 	$(MAKE) cli-release && $(VENV)/bin/python tools/bench_org.py --cli $(CLI)
 
-# Coverage-guided fuzzing of parsing and evaluation (nightly + cargo-fuzz),
-# bounded by FUZZ_SECONDS. New inputs go to fuzz/work-corpus (ignored); the
-# committed seed corpus is fuzz/corpus/evaluate; crashes land in
-# fuzz/artifacts/evaluate and become regression fixtures in tests/fixtures/bad/.
+# Coverage-guided fuzzing (nightly + cargo-fuzz), FUZZ_SECONDS per target:
+#   evaluate  what the Lambda reads (Config events, items, rule parameters,
+#             hook requests) and the decision;
+#   template  what `check` reads (CloudFormation JSON/YAML, Terraform plans
+#             and .tf source) and every output format.
+# New inputs go to fuzz/work-corpus/<target> (ignored); the committed seed
+# corpora are fuzz/corpus/<target>; crashes land in fuzz/artifacts/<target>
+# and become regression fixtures (tests/fixtures/bad/, the hostile tests).
 FUZZ_SECONDS ?= 120
+FUZZ_TARGETS := evaluate template
 fuzz:
 	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
-	mkdir -p fuzz/work-corpus
-	$(CARGO) +nightly fuzz run evaluate fuzz/work-corpus fuzz/corpus/evaluate -- \
-	  -max_total_time=$(FUZZ_SECONDS) -max_len=65536
+	for target in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/work-corpus/$$target && \
+	  $(CARGO) +nightly fuzz run $$target fuzz/work-corpus/$$target fuzz/corpus/$$target -- \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=65536 || exit 1; \
+	done
 
 # The HTML report as a person sees it: an organization audit against moto,
 # opened offline in Debian's headless Chromium (tests/browser/; screenshot

@@ -271,13 +271,17 @@ pub struct EvaluateArgs {
 /// `neptune-cmk check`.
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Templates, cdk.out directories, Terraform plan JSON, or directories to
-    /// search (default: the current directory).
+    /// Templates, cdk.out directories, Terraform plan JSON, .tf files, or
+    /// directories to search (default: the current directory); `-` reads a
+    /// template from standard input.
     #[arg(value_name = "PATH")]
     pub paths: Vec<std::path::PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: CheckFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// The rule's parameters (--level, --allowed-key; keys in templates are
     /// new, so --allow-disabled-keys matters only with --resolve).
     #[command(flatten)]

@@ -130,6 +130,25 @@ pub enum Error {
     #[error("{} target(s) could not be audited:\n  {}", .0.len(), .0.join("\n  "))]
     TargetsFailed(Vec<String>),
 
+    /// `check`: files could not be read or parsed; everything else was
+    /// judged and printed, these files are listed in the output too.
+    #[error("{} file(s) could not be checked:\n  {}", .0.len(), .0.join("\n  "))]
+    FilesUnreadable(Vec<String>),
+
+    /// `check`: the paths hold no template, plan or Terraform source, so
+    /// nothing was checked; a gate must not pass by accident.
+    #[error(
+        "no CloudFormation template, cdk.out template, Terraform plan or .tf file under {paths} \
+         ({skipped} other file(s) skipped): nothing was checked; point check at the templates \
+         (run cdk synth first for a CDK app)"
+    )]
+    NothingChecked {
+        /// The paths given.
+        paths: String,
+        /// Files read but skipped as not templates.
+        skipped: usize,
+    },
+
     /// The HTML report's template failed to render (a bug: please report it).
     #[error("cannot render the HTML report (a bug; please report it): {0}")]
     Render(String),

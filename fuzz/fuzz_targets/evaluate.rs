@@ -1,15 +1,18 @@
-//! Fuzzes everything the evaluator reads from Config: the invoking event,
-//! configuration items in both dialects, rule parameters, and the decision
-//! driven to a verdict with every kind of key fact.
+//! Fuzzes everything the evaluator reads from Config and CloudFormation:
+//! the invoking event, configuration items in both dialects, rule
+//! parameters, CloudFormation hook requests, and the decision driven to a
+//! verdict with every kind of key fact.
 //!
 //! Invariants: no panic; every verdict is one of the three PutEvaluations
-//! values; every annotation fits in 256 bytes.
+//! values; every annotation fits in 256 bytes; every hook answer fits the
+//! hook contract (FAILED always with an error code, message ≤ 1,024 chars).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use neptune_cmk_evaluator::{
-    assess, Assessment, ClusterEncryption, ConfigurationItem, InvokingEvent, KeyFacts, KeyLookup,
-    KeyManager, KeyOrigin, KeyState, RuleParameters, MAX_ANNOTATION_BYTES,
+    assess, Assessment, ClusterEncryption, ConfigurationItem, HookAnswer, HookAssessment,
+    HookRequest, HookStatus, InvokingEvent, KeyFacts, KeyLookup, KeyManager, KeyOrigin, KeyState,
+    RuleParameters, MAX_ANNOTATION_BYTES, MAX_HOOK_MESSAGE_CHARS,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -56,4 +59,38 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    if let Ok(event) = serde_json::from_str::<serde_json::Value>(text) {
+        hook(&event, &cluster, &lookups);
+    }
 });
+
+/// A hook request driven to its answer with each key fact.
+fn hook(event: &serde_json::Value, source: &ClusterEncryption, lookups: &[KeyLookup]) {
+    let parameters = RuleParameters::default();
+    let Ok(request) = HookRequest::parse(event) else { return };
+    for lookup in lookups {
+        let answer = match request.assess("us-east-1", &parameters) {
+            Ok(HookAssessment::NotEvaluated(why)) => request.not_evaluated(&why),
+            Ok(HookAssessment::Judge(assessment)) => answer_of(&request, assessment, lookup),
+            Ok(HookAssessment::NeedsSource(pending)) => match pending.resolve(source, &parameters) {
+                Ok(assessment) => answer_of(&request, assessment, lookup),
+                Err(error) => HookAnswer::internal_failure(None, &error.to_string()),
+            },
+            Err(error) => HookAnswer::internal_failure(None, &error.to_string()),
+        };
+        assert!(answer.message.chars().count() <= MAX_HOOK_MESSAGE_CHARS);
+        assert_eq!(answer.status == HookStatus::Failed, answer.error_code.is_some());
+    }
+}
+
+fn answer_of(request: &HookRequest, assessment: Assessment, lookup: &KeyLookup) -> HookAnswer {
+    let evaluation = match assessment {
+        Assessment::Decided(evaluation) => Ok(evaluation),
+        Assessment::NeedsKey(pending) => pending.decide(lookup, &RuleParameters::default()),
+        Assessment::NeedsCluster(_) => unreachable!("a hook resource states its own encryption"),
+    };
+    match evaluation {
+        Ok(evaluation) => request.answer(&evaluation),
+        Err(error) => HookAnswer::internal_failure(None, &error.to_string()),
+    }
+}

@@ -9,12 +9,15 @@
 //! (a parameter without a default, an attribute of a custom resource)
 //! stays unknown and is reported as such, never guessed.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use neptune_cmk_evaluator::{KeyOrigin, KeyState, ResourceKind};
 
 use crate::found::BeforeDeploy::{self, Known, Unknown};
-use crate::found::{alias_name, FoundResource, KeyUse, KnownKey, RefPart, Reference, Scenario};
+use crate::found::{
+    alias_name, near_miss, FoundResource, KeyUse, KnownKey, RefPart, Reference, Scenario,
+};
 use crate::node::{Node, Value};
 use crate::Error;
 
@@ -28,6 +31,47 @@ const GRAPH: &str = "AWS::NeptuneGraph::Graph";
 const KEY: &str = "AWS::KMS::Key";
 const REPLICA_KEY: &str = "AWS::KMS::ReplicaKey";
 const ALIAS: &str = "AWS::KMS::Alias";
+
+/// The properties that decide a resource's key, most decisive first.
+fn deciding_properties(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        ResourceKind::Graph => &["KmsKeyIdentifier"],
+        _ => &[
+            "KmsKeyId",
+            "StorageEncrypted",
+            "SnapshotIdentifier",
+            "SourceDBClusterIdentifier",
+        ],
+    }
+}
+
+/// The line of the property that decides, when the resource states one:
+/// where a reviewer has to look (and SARIF annotates).
+fn deciding_line(resource: &Node, kind: ResourceKind) -> Option<usize> {
+    let properties = resource.get("Properties")?;
+    deciding_properties(kind)
+        .iter()
+        .find_map(|name| properties.entry(name))
+        .map(|entry| entry.line)
+}
+
+/// `did you mean` notes for properties one typo away from a deciding one.
+fn misspelled_properties(resource: &Node, kind: ResourceKind) -> Vec<String> {
+    let Some(properties) = resource.get("Properties").and_then(Node::as_map) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter_map(|entry| {
+            let meant = near_miss(&entry.key, deciding_properties(kind))?;
+            Some(format!(
+                "did you mean {meant}? {} (line {}) is not a property CloudFormation knows, so it \
+                 is ignored here and rejected at deploy",
+                entry.key, entry.line
+            ))
+        })
+        .collect()
+}
 
 /// Whether a parsed document is a CloudFormation template.
 pub(crate) fn is_template(root: &Node) -> bool {
@@ -79,6 +123,20 @@ pub(crate) struct Stacks<'a> {
     templates: Vec<Template<'a>>,
     /// Export name → (template, `Value` of the output).
     exports: HashMap<String, (usize, &'a Node)>,
+    /// The keys, aliases and exports being resolved, outermost first: one
+    /// met again is a reference cycle, named as one.
+    visiting: RefCell<Vec<(usize, String)>>,
+}
+
+/// Leaves the trail of [`Stacks::visiting`] when the visit ends.
+struct Visit<'s> {
+    trail: &'s RefCell<Vec<(usize, String)>>,
+}
+
+impl Drop for Visit<'_> {
+    fn drop(&mut self) {
+        self.trail.borrow_mut().pop();
+    }
 }
 
 /// Why resolution stopped.
@@ -261,7 +319,33 @@ impl<'a> Stacks<'a> {
                 }
             }
         }
-        Self { templates, exports }
+        Self {
+            templates,
+            exports,
+            visiting: RefCell::default(),
+        }
+    }
+
+    /// Enters `name` of template `doc` (a key, an alias, an export), or
+    /// names the cycle when it is already being resolved.
+    fn visit(&self, doc: usize, name: &str, line: usize) -> Resolved<Visit<'_>> {
+        let mut trail = self.visiting.borrow_mut();
+        if let Some(start) = trail.iter().position(|(d, n)| *d == doc && n == name) {
+            let cycle: Vec<&str> = trail[start..]
+                .iter()
+                .map(|(_, name)| name.as_str())
+                .chain([name])
+                .collect();
+            return Err(Stop::Error(Error::Cycle {
+                path: self.path(doc).to_owned(),
+                line,
+                cycle: cycle.join(" → "),
+            }));
+        }
+        trail.push((doc, name.to_owned()));
+        Ok(Visit {
+            trail: &self.visiting,
+        })
     }
 
     pub(crate) fn path(&self, doc: usize) -> &'a str {
@@ -296,13 +380,14 @@ impl<'a> Stacks<'a> {
             })?;
             found.push(FoundResource {
                 file: template.path.to_owned(),
-                line: entry.line,
+                line: deciding_line(&entry.value, kind).unwrap_or(entry.line),
                 resource: entry.key.clone(),
                 construct_path: construct_path(&entry.value),
                 resource_type: resource_type.unwrap_or_default().to_owned(),
                 kind,
                 key_field,
                 scenarios,
+                hints: misspelled_properties(&entry.value, kind),
             });
         }
         Ok(found)
@@ -572,6 +657,7 @@ impl<'a> Stacks<'a> {
         line: usize,
     ) -> Resolved<KeyUse> {
         let template = &self.templates[doc];
+        let _visit = self.visit(doc, id, line)?;
         let inner = self.enter(ctx, doc, line)?;
         let alias = match template.property(id, "AliasName") {
             Some(node) => self.resolve(inner, node)?.display(),
@@ -602,7 +688,9 @@ impl<'a> Stacks<'a> {
     /// The facts of a key defined in template `doc`.
     fn known_key(&self, ctx: Ctx<'_>, doc: usize, id: &str) -> Resolved<KnownKey> {
         let template = &self.templates[doc];
-        let inner = self.enter(ctx, doc, template.resource(id).map_or(1, |node| node.line))?;
+        let line = template.resource(id).map_or(1, |node| node.line);
+        let _visit = self.visit(doc, id, line)?;
+        let inner = self.enter(ctx, doc, line)?;
         let mut display = template.display(id);
         if doc != ctx.origin {
             display = format!("{display} of {}", template.path);
@@ -842,8 +930,13 @@ impl<'a> Stacks<'a> {
         let Val::Text(text) = &name else {
             return Ok(Val::Import(name.display()));
         };
-        match text.as_literal().and_then(|name| self.exports.get(&name)) {
-            Some(&(doc, value)) => {
+        let export = text.as_literal();
+        match export
+            .as_ref()
+            .and_then(|name| Some((name, self.exports.get(name)?)))
+        {
+            Some((name, &(doc, value))) => {
+                let _visit = self.visit(doc, &format!("export {name}"), argument.line)?;
                 let inner = self.enter(ctx, doc, argument.line)?;
                 self.resolve(inner, value)
             }

@@ -33,6 +33,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// A Terraform `.tf` file (or an interpolation of a `.tf.json` file) that
+    /// is not valid HCL.
+    #[error("{path}:{line}:{column}: not valid HCL (Terraform): {reason}; fix the syntax (terraform validate reports the same place)")]
+    Hcl {
+        /// The file, as the caller displays it.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's own words.
+        reason: String,
+    },
+
     /// A YAML tag that is not one of CloudFormation's short forms.
     #[error("{path}:{line}: unknown tag !{tag}; CloudFormation's short forms are !Ref, !GetAtt, !Sub, !If, !ImportValue, !Join, !Select, !Split, !FindInMap, !Base64, !Cidr, !GetAZs, !Equals, !Not, !And, !Or, !Condition and !Transform: fix the spelling")]
     UnknownTag {
@@ -68,6 +82,17 @@ pub enum Error {
         line: usize,
         /// Which limit, in words.
         what: String,
+    },
+
+    /// Keys, aliases or exports that refer to each other in a circle.
+    #[error("{path}:{line}: a reference cycle: {cycle}; break it (CloudFormation rejects circular dependencies)")]
+    Cycle {
+        /// The file, as the caller displays it.
+        path: String,
+        /// 1-based line where the cycle closes.
+        line: usize,
+        /// The names in the cycle, `A → B → A`.
+        cycle: String,
     },
 
     /// A YAML stream with a second document.
@@ -123,6 +148,15 @@ pub enum Error {
         version: String,
     },
 
+    /// The caller could not read the file at all.
+    #[error("{path}: cannot be read: {reason}")]
+    Unreadable {
+        /// The file, as the caller displays it.
+        path: String,
+        /// Why, e.g. `not UTF-8 text (invalid byte at offset 3)`.
+        reason: String,
+    },
+
     /// A file the caller named explicitly is not something this reader
     /// judges.
     #[error("{path}: {what}, not a CloudFormation template or a Terraform plan; pass a template (JSON or YAML), a cdk.out directory or the output of terraform show -json")]
@@ -140,13 +174,16 @@ impl Error {
         match self {
             Self::Yaml { path, .. }
             | Self::Json { path, .. }
+            | Self::Hcl { path, .. }
             | Self::UnknownTag { path, .. }
             | Self::DuplicateKey { path, .. }
             | Self::TooLarge { path, .. }
+            | Self::Cycle { path, .. }
             | Self::MultipleDocuments { path, .. }
             | Self::Invalid { path, .. }
             | Self::TooManyBranches { path, .. }
             | Self::UnsupportedFormat { path, .. }
+            | Self::Unreadable { path, .. }
             | Self::NotATemplate { path, .. } => path,
         }
     }
@@ -156,14 +193,16 @@ impl Error {
         match self {
             Self::Yaml { line, .. }
             | Self::Json { line, .. }
+            | Self::Hcl { line, .. }
             | Self::UnknownTag { line, .. }
             | Self::DuplicateKey { line, .. }
             | Self::TooLarge { line, .. }
+            | Self::Cycle { line, .. }
             | Self::MultipleDocuments { line, .. }
             | Self::Invalid { line, .. }
             | Self::TooManyBranches { line, .. }
             | Self::UnsupportedFormat { line, .. } => Some(*line),
-            Self::NotATemplate { .. } => None,
+            Self::NotATemplate { .. } | Self::Unreadable { .. } => None,
         }
     }
 }

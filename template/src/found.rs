@@ -22,6 +22,9 @@ pub(crate) struct FoundResource {
     pub(crate) key_field: &'static str,
     /// One per branch; never empty.
     pub(crate) scenarios: Vec<Scenario>,
+    /// Notes for the author that do not change the verdict, e.g. a
+    /// misspelled property that the service would reject.
+    pub(crate) hints: Vec<String>,
 }
 
 /// The resource's encryption under one assignment of its conditions.
@@ -199,4 +202,31 @@ pub(crate) fn alias_name(text: &str) -> Option<&str> {
         return Some(text);
     }
     text.find(":alias/").map(|at| &text[at + 1..])
+}
+/// `did you mean` for a property name close to one that decides the key
+/// (`KmsKeyID`, `StorageEncryption`): the name it is close to.
+pub(crate) fn near_miss<'n>(name: &str, known: &[&'n str]) -> Option<&'n str> {
+    if known.contains(&name) {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    known.iter().copied().find(|candidate| {
+        let candidate = candidate.to_ascii_lowercase();
+        candidate == lower || (candidate.len() >= 8 && edit_distance(&candidate, &lower) <= 3)
+    })
+}
+
+/// Levenshtein distance over bytes (property names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, y) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(x != y);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }

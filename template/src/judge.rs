@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use neptune_cmk_evaluator::{
-    Annotation, Assessment, Compliance, Encryption, EncryptionLevel, Evaluation, KeyFacts,
+    Advice, Annotation, Assessment, Compliance, Encryption, EncryptionLevel, Evaluation, KeyFacts,
     KeyLookup, KeyManager, KeyOrigin, KeyReference, KeyState, NeptuneResource, Reason,
     RuleParameters, Subject, Timestamp,
 };
@@ -328,10 +328,13 @@ pub(crate) fn judge(resource: &FoundResource, options: &CheckOptions) -> Finding
         .iter()
         .all(|(cause, annotation, _)| (cause, annotation) == (&worst.0, &worst.1));
     let branch = (!all_same).then(|| worst.2.label.clone()).flatten();
-    let annotation = match &branch {
+    let mut annotation = match &branch {
         Some(label) => format!("when {label}: {}", worst.1),
         None => worst.1.clone(),
     };
+    for hint in &resource.hints {
+        annotation += &format!("; {hint}");
+    }
     Finding {
         file: resource.file.clone(),
         line: resource.line,
@@ -346,6 +349,12 @@ pub(crate) fn judge(resource: &FoundResource, options: &CheckOptions) -> Finding
 
 fn subject(resource: &FoundResource, options: &CheckOptions) -> Subject {
     let deployment = options.deployment.as_ref();
+    // The reader is the template's author: the fix is in the template's terms.
+    let advice = if resource.resource_type.starts_with("aws_") {
+        Advice::Terraform
+    } else {
+        Advice::CloudFormation
+    };
     Subject::new(
         resource.kind,
         resource.resource.clone(),
@@ -354,6 +363,7 @@ fn subject(resource: &FoundResource, options: &CheckOptions) -> Subject {
         None,
         Timestamp::from_epoch_millis(0),
     )
+    .with_advice(advice)
 }
 
 fn decided(evaluation: Evaluation) -> (Cause, String) {

@@ -1,19 +1,11 @@
 //! # neptune-cmk-template
 //!
 //! The rule's verdict before deploy: reads CloudFormation templates (JSON
-//! or YAML, short-form tags included), CDK `cdk.out` templates and
-//! Terraform plans (`terraform show -json`), finds every Amazon Neptune
+//! or YAML, short-form tags included), CDK `cdk.out` templates, Terraform
+//! plans (`terraform show -json`) and Terraform source (`.tf`, `.tf.json`), finds every Amazon Neptune
 //! cluster and Neptune Analytics graph, works out what its KMS key is, and
 //! lets `neptune-cmk-evaluator` decide, so the verdict and the annotation
 //! are the rule's own wherever the facts are the same.
-//!
-//! The path of data through it:
-//!
-//! ```text
-//! (path, text) ─► node (positioned tree) ─► cfn (templates of one run) │ terraform (plans)
-//!              ─► FoundResource, one Scenario per branch ─► judge (the evaluator's decision)
-//!              ─► Finding ─► Report (Conclusion) ─► render: text │ JSON │ SARIF │ JUnit
-//! ```
 //!
 //! What a template cannot know is UNVERIFIED, never guessed: a literal key
 //! ARN (only DescribeKey knows who manages it; the caller may look it up
@@ -40,10 +32,13 @@
 //!   imports between the templates of one run.
 //! - `terraform`: plans: `planned_values` with child modules, values known
 //!   only after apply traced through `configuration`.
+//! - `hcl`: Terraform source (`.tf`, `.tf.json`), one module per directory,
+//!   its keys, locals, variable defaults and conditionals resolved
+//!   statically.
 //! - `found`: [`FoundResource`](found::FoundResource)s, what the readers hand the judge.
 //! - `judge`: the evaluator's decision per branch, the worst one reported;
 //!   [`Verdict`], [`Cause`], [`Finding`].
-//! - `report` and `render`: [`Report`], its [`Conclusion`], and the text, JSON,
+//! - `report` and `render`: [`Report`], the exit code, and the text, JSON,
 //!   SARIF 2.1.0 and JUnit formats.
 //!
 //! ## Use
@@ -60,6 +55,7 @@
 mod cfn;
 mod error;
 mod found;
+mod hcl;
 mod judge;
 mod node;
 mod render;
@@ -87,6 +83,9 @@ pub struct Document<'a> {
     /// named file that is not a template is an error, a found one is
     /// skipped with a note.
     pub named: bool,
+    /// Why the caller could not read the file (not UTF-8, permission
+    /// denied, …): it is then an error of its own, and `text` is empty.
+    pub unreadable: Option<&'a str>,
 }
 
 impl<'a> Document<'a> {
@@ -96,6 +95,7 @@ impl<'a> Document<'a> {
             path,
             text,
             named: true,
+            unreadable: None,
         }
     }
 
@@ -105,6 +105,18 @@ impl<'a> Document<'a> {
             path,
             text,
             named: false,
+            unreadable: None,
+        }
+    }
+
+    /// A file the caller could not read, and why: reported as an error,
+    /// while every other file is still judged.
+    pub fn unreadable(path: &'a str, reason: &'a str) -> Self {
+        Self {
+            path,
+            text: "",
+            named: true,
+            unreadable: Some(reason),
         }
     }
 }
@@ -116,82 +128,182 @@ impl<'a> Document<'a> {
 pub struct Parsed {
     resources: Vec<FoundResource>,
     skipped: Vec<Skipped>,
+    inputs: usize,
     errors: Vec<Error>,
 }
 
 /// Reads every document. A document that cannot be read is reported, and
 /// the others are still judged.
 pub fn parse(documents: &[Document<'_>]) -> Parsed {
-    let mut parsed = Parsed::default();
-    // Outcomes keyed by input index, so the report follows input order.
-    let mut errors: Vec<(usize, Error)> = Vec::new();
-    let mut trees: Vec<(usize, Node)> = Vec::new();
-    for (index, document) in documents.iter().enumerate() {
-        match node::parse(document.path, document.text) {
-            Ok(tree) => trees.push((index, tree)),
-            Err(error) if document.named || looks_like_input(document.text) => {
-                errors.push((index, error))
-            }
-            Err(error) => parsed.skipped.push(Skipped {
-                file: document.path.to_owned(),
-                reason: format!("not YAML or JSON ({error})"),
-            }),
-        }
+    let mut reading = Reading::default();
+    let (trees, modules) = reading.read(documents);
+    let templates = reading.classify(documents, &trees);
+    for module in &modules {
+        reading.module(module);
     }
-    let mut templates = Vec::new();
-    let mut results: Vec<(usize, Result<Vec<FoundResource>, Error>)> = Vec::new();
-    for (index, tree) in &trees {
-        let document = &documents[*index];
-        if cfn::is_template(tree) {
-            templates.push((
-                *index,
-                cfn::Template {
-                    path: document.path,
-                    root: tree,
-                },
-            ));
-        } else if terraform::is_plan(tree) {
-            results.push((*index, terraform::found_resources(document.path, tree)));
-        } else {
-            match (not_an_input(tree), document.named) {
-                ("", _) => {}
-                (what, true) => errors.push((
-                    *index,
-                    Error::NotATemplate {
+    reading.stacks(templates);
+    reading.finish()
+}
+
+/// Terraform source of one directory, keyed by the index of its first file.
+struct SourceModule<'a> {
+    index: usize,
+    dir: &'a str,
+    files: Vec<hcl::SourceFile<'a>>,
+}
+
+/// What `parse` gathers; outcomes are keyed by input index, so the report
+/// follows input order.
+#[derive(Default)]
+struct Reading {
+    /// Templates, plans and modules read.
+    inputs: usize,
+    skipped: Vec<Skipped>,
+    errors: Vec<(usize, Error)>,
+    results: Vec<(usize, Result<Vec<FoundResource>, Error>)>,
+}
+
+impl Reading {
+    /// Parses each document into a tree, or groups it into its Terraform
+    /// module (one per directory).
+    fn read<'a>(
+        &mut self,
+        documents: &[Document<'a>],
+    ) -> (Vec<(usize, Node)>, Vec<SourceModule<'a>>) {
+        let mut trees = Vec::new();
+        let mut modules: Vec<SourceModule<'a>> = Vec::new();
+        for (index, document) in documents.iter().enumerate() {
+            if let Some(reason) = document.unreadable {
+                self.errors.push((
+                    index,
+                    Error::Unreadable {
                         path: document.path.to_owned(),
-                        what: what.to_owned(),
+                        reason: reason.to_owned(),
                     },
-                )),
-                (what, false) => parsed.skipped.push(Skipped {
+                ));
+                continue;
+            }
+            if hcl::is_source(document.path) {
+                let dir = hcl::module_dir(document.path);
+                let file = hcl::SourceFile {
+                    path: document.path,
+                    text: document.text,
+                };
+                match modules.iter_mut().find(|module| module.dir == dir) {
+                    Some(module) => module.files.push(file),
+                    None => modules.push(SourceModule {
+                        index,
+                        dir,
+                        files: vec![file],
+                    }),
+                }
+                continue;
+            }
+            match node::parse(document.path, document.text) {
+                Ok(tree) => trees.push((index, tree)),
+                // Beyond every limit is hostile, not merely another kind of
+                // file: an error wherever it was found.
+                Err(error @ Error::TooLarge { .. }) => self.errors.push((index, error)),
+                Err(error) if document.named || looks_like_input(document.text) => {
+                    self.errors.push((index, error))
+                }
+                Err(error) => self.skipped.push(Skipped {
                     file: document.path.to_owned(),
-                    reason: format!("{what}, not a CloudFormation template or Terraform plan"),
+                    reason: format!("not YAML or JSON ({error})"),
                 }),
             }
         }
+        (trees, modules)
     }
-    let indices: Vec<usize> = templates.iter().map(|(index, _)| *index).collect();
-    let stacks = cfn::Stacks::new(
-        templates
-            .into_iter()
-            .map(|(_, template)| template)
-            .collect(),
-    );
-    for (doc, index) in indices.into_iter().enumerate() {
-        results.push((index, stacks.found_resources(doc)));
-    }
-    results.sort_by_key(|(index, _)| *index);
-    for (index, result) in results {
-        match result {
-            Ok(mut resources) => {
-                resources.sort_by_key(|resource| resource.line);
-                parsed.resources.extend(resources);
+
+    /// Plans are read here; templates are returned, to be read together
+    /// (imports between them); anything else is skipped or an error.
+    fn classify<'a>(
+        &mut self,
+        documents: &[Document<'a>],
+        trees: &'a [(usize, Node)],
+    ) -> Vec<(usize, cfn::Template<'a>)> {
+        let mut templates = Vec::new();
+        for (index, tree) in trees {
+            let document = &documents[*index];
+            if cfn::is_template(tree) {
+                let template = cfn::Template {
+                    path: document.path,
+                    root: tree,
+                };
+                templates.push((*index, template));
+                self.inputs += 1;
+            } else if terraform::is_plan(tree) {
+                self.inputs += 1;
+                self.results
+                    .push((*index, terraform::found_resources(document.path, tree)));
+            } else {
+                self.not_an_input(*index, document, tree);
             }
-            Err(error) => errors.push((index, error)),
+        }
+        templates
+    }
+
+    fn not_an_input(&mut self, index: usize, document: &Document<'_>, tree: &Node) {
+        match (not_an_input(tree), document.named) {
+            ("", _) => {}
+            // An empty template file is a mistake wherever it was found.
+            (what @ "empty", _) | (what, true) => self.errors.push((
+                index,
+                Error::NotATemplate {
+                    path: document.path.to_owned(),
+                    what: what.to_owned(),
+                },
+            )),
+            (what, false) => self.skipped.push(Skipped {
+                file: document.path.to_owned(),
+                reason: format!("{what}, not a CloudFormation template or Terraform plan"),
+            }),
         }
     }
-    errors.sort_by_key(|(index, _)| *index);
-    parsed.errors = errors.into_iter().map(|(_, error)| error).collect();
-    parsed
+
+    fn module(&mut self, module: &SourceModule<'_>) {
+        self.inputs += 1;
+        let (targets, errors) = hcl::found_resources(&module.files);
+        self.results.push((module.index, Ok(targets)));
+        self.errors
+            .extend(errors.into_iter().map(|error| (module.index, error)));
+    }
+
+    fn stacks(&mut self, templates: Vec<(usize, cfn::Template<'_>)>) {
+        let indices: Vec<usize> = templates.iter().map(|(index, _)| *index).collect();
+        let stacks = cfn::Stacks::new(
+            templates
+                .into_iter()
+                .map(|(_, template)| template)
+                .collect(),
+        );
+        for (doc, index) in indices.into_iter().enumerate() {
+            self.results.push((index, stacks.found_resources(doc)));
+        }
+    }
+
+    fn finish(mut self) -> Parsed {
+        let mut parsed = Parsed {
+            inputs: self.inputs,
+            skipped: self.skipped,
+            ..Parsed::default()
+        };
+        self.results.sort_by_key(|(index, _)| *index);
+        for (index, result) in self.results {
+            match result {
+                Ok(mut targets) => {
+                    // A Terraform module spans files: file order, then line.
+                    targets.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+                    parsed.resources.extend(targets);
+                }
+                Err(error) => self.errors.push((index, error)),
+            }
+        }
+        self.errors.sort_by_key(|(index, _)| *index);
+        parsed.errors = self.errors.into_iter().map(|(_, error)| error).collect();
+        parsed
+    }
 }
 
 /// Whether unreadable text still claims to be a template or plan, so its
@@ -240,7 +352,7 @@ impl Parsed {
     pub fn key_references(&self, deployment: Option<&Deployment>) -> BTreeSet<String> {
         self.resources
             .iter()
-            .flat_map(|resource| &resource.scenarios)
+            .flat_map(|target| &target.scenarios)
             .filter_map(|scenario| match &scenario.key {
                 KeyUse::Lookup(reference) => reference.resolve(deployment),
                 _ => None,
@@ -254,10 +366,11 @@ impl Parsed {
             findings: self
                 .resources
                 .iter()
-                .map(|resource| judge::judge(resource, options))
+                .map(|target| judge::judge(target, options))
                 .collect(),
             skipped: self.skipped.clone(),
             errors: self.errors.clone(),
+            inputs: self.inputs,
         }
     }
 }

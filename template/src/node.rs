@@ -19,7 +19,7 @@ use crate::Error;
 /// Deeper than any real template, shallow enough for recursive walks.
 const MAX_DEPTH: usize = 200;
 /// Nodes a YAML document may expand to through aliases.
-const MAX_NODES: usize = 2_000_000;
+const MAX_NODES: usize = 300_000;
 
 /// A value and the 1-based line it starts on.
 #[derive(Debug, Clone, PartialEq)]
@@ -213,11 +213,21 @@ mod yaml {
         };
         let mut documents = 0;
         for event in Parser::new_from_str(text) {
-            let (event, span) = event.map_err(|error| Error::Yaml {
-                path: path.to_owned(),
-                line: error.marker().line(),
-                column: error.marker().col() + 1,
-                reason: error.info().to_owned(),
+            let (event, span) = event.map_err(|error| match error.info() {
+                // saphyr counts flow levels in a u8.
+                "recursion limit exceeded" => Error::TooLarge {
+                    path: path.to_owned(),
+                    line: error.marker().line(),
+                    what: "flow collections ([ ], { }) nest deeper than 255 levels, the YAML \
+                           parser's limit"
+                        .to_owned(),
+                },
+                info => Error::Yaml {
+                    path: path.to_owned(),
+                    line: error.marker().line(),
+                    column: error.marker().col() + 1,
+                    reason: info.to_owned(),
+                },
             })?;
             if let Event::DocumentStart(_) = event {
                 documents += 1;
@@ -477,7 +487,8 @@ mod json {
     use super::*;
 
     pub(super) fn parse(path: &str, text: &str) -> Result<Node, Error> {
-        // serde_json decides what is JSON (and limits nesting to 128).
+        // serde_json decides what is JSON; it ignores depth, which the
+        // scanner below limits.
         if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
             let message = error.to_string();
             let reason = match message.rfind(" at line ") {
@@ -522,6 +533,14 @@ mod json {
                 self.skip_separators();
                 let line = self.line;
                 let complete = match self.bytes[self.at] {
+                    b'{' | b'[' if stack.len() >= MAX_DEPTH => {
+                        // serde_json's check of the text ignores depth.
+                        return Err(Error::TooLarge {
+                            path: self.path.to_owned(),
+                            line,
+                            what: format!("the document nests deeper than {MAX_DEPTH} levels"),
+                        });
+                    }
                     b'{' => {
                         self.at += 1;
                         stack.push(Frame::Map(line, MapBuilder::new(), None));
@@ -723,10 +742,11 @@ mod tests {
             parse("t.yaml", &nested(230)),
             Err(Error::TooLarge { .. })
         ));
-        // Deeper still, saphyr-parser's own limit answers first.
+        // Deeper still, saphyr-parser's own limit answers first, in the
+        // same words.
         assert!(matches!(
             parse("t.yaml", &nested(5000)),
-            Err(Error::Yaml { .. })
+            Err(Error::TooLarge { what, .. }) if what.contains("255 levels")
         ));
     }
 

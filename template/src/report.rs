@@ -22,6 +22,9 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// Files that could not be read as what they claim to be.
     pub errors: Vec<Error>,
+    /// Templates, plans and Terraform modules read (with or without Neptune
+    /// resources): none means nothing was checked at all.
+    pub inputs: usize,
 }
 
 /// What a check comes to; the caller turns it into an exit code.
@@ -34,6 +37,9 @@ pub enum Conclusion {
     /// A file could not be read as what it claims to be: the verdict is
     /// incomplete, whatever the findings say.
     Unreadable,
+    /// No template, plan or Terraform source among the inputs: a gate
+    /// that checked nothing must not pass.
+    NothingChecked,
 }
 
 impl Report {
@@ -41,6 +47,9 @@ impl Report {
     pub fn conclusion(&self, strict: bool) -> Conclusion {
         if !self.errors.is_empty() {
             return Conclusion::Unreadable;
+        }
+        if self.inputs == 0 {
+            return Conclusion::NothingChecked;
         }
         if self.findings.iter().any(|finding| finding.fails(strict)) {
             Conclusion::Fails
@@ -64,7 +73,7 @@ impl Report {
         match format {
             Format::Text => render::text(self),
             Format::Json => render::json(self),
-            Format::Sarif => render::sarif(self),
+            Format::Sarif => render::sarif(self, strict),
             Format::Junit => render::junit(self, strict),
         }
     }

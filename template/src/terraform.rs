@@ -82,6 +82,7 @@ pub(crate) fn found_resources(path: &str, root: &Node) -> Result<Vec<FoundResour
             kind,
             key_field,
             scenarios,
+            hints: Vec::new(),
         });
     }
     Ok(found)

@@ -3,8 +3,10 @@
 //! `neptune-cmk-template`'s (pure, no I/O); this module walks the paths,
 //! reads the files, describes keys for `--resolve` and prints.
 
+mod files;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use neptune_cmk_evaluator::{partition_of, KeyReference};
 use neptune_cmk_rule::fact_cache::FactCache;
@@ -18,12 +20,6 @@ use crate::error::Error;
 use crate::sdk;
 use crate::status::Status;
 
-/// File names a directory search reads; anything else is not a template.
-const EXTENSIONS: [&str; 4] = ["json", "yaml", "yml", "template"];
-
-/// Directories a search never enters: dependencies and VCS metadata.
-const SKIPPED_DIRECTORIES: [&str; 4] = [".git", "node_modules", ".terraform", "target"];
-
 /// Runs `check`: prints the findings, then exits 0, 1 (something
 /// NON_COMPLIANT, or UNVERIFIED with `--strict`) or 2 (usage errors, and
 /// files that could not be read or parsed).
@@ -33,14 +29,8 @@ pub async fn run(args: &CheckArgs) -> Result<Status, Error> {
     } else {
         args.paths.clone()
     };
-    let files = collect(&paths)?;
-    let documents: Vec<Document<'_>> = files
-        .iter()
-        .map(|file| match file.named {
-            true => Document::named(&file.display, &file.text),
-            false => Document::found(&file.display, &file.text),
-        })
-        .collect();
+    let files = files::collect(&paths);
+    let documents: Vec<Document<'_>> = files.iter().map(files::File::document).collect();
     let parsed = parse(&documents);
     let mut options = CheckOptions {
         parameters: args.rule.rule_parameters()?,
@@ -52,13 +42,28 @@ pub async fn run(args: &CheckArgs) -> Result<Status, Error> {
         options.lookups = resolved.lookups;
     }
     let report = parsed.judge(&options);
-    print!("{}", report.render(format(args.format), args.strict));
+    let rendered = report.render(format(args.format), args.strict);
+    match &args.output {
+        None => print!("{rendered}"),
+        Some(path) => std::fs::write(path, rendered).map_err(|source| Error::Io {
+            action: "write",
+            path: path.clone(),
+            source,
+        })?,
+    }
     match report.conclusion(args.strict) {
-        Conclusion::Unreadable => Err(Error::Refused(format!(
-            "{} file(s) could not be read as templates (listed above); fix them, or leave them \
-             out of the paths",
-            report.errors.len()
-        ))),
+        // Whatever the format, stderr names every file that failed.
+        Conclusion::Unreadable => Err(Error::FilesUnreadable(
+            report.errors.iter().map(ToString::to_string).collect(),
+        )),
+        Conclusion::NothingChecked => Err(Error::NothingChecked {
+            paths: paths
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            skipped: report.skipped.len(),
+        }),
         Conclusion::Fails => Ok(Status::NonCompliant),
         Conclusion::Passes => Ok(Status::AllCompliant),
     }
@@ -71,84 +76,6 @@ fn format(format: CheckFormat) -> Format {
         CheckFormat::Sarif => Format::Sarif,
         CheckFormat::Junit => Format::Junit,
     }
-}
-
-/// A file to check: how it is shown, its text, and whether it was named on
-/// the command line (not found in a directory).
-struct File {
-    display: String,
-    text: String,
-    named: bool,
-}
-
-/// Every file under `paths`, in a stable order (sorted per directory).
-fn collect(paths: &[PathBuf]) -> Result<Vec<File>, Error> {
-    let mut files = Vec::new();
-    for path in paths {
-        let metadata = std::fs::metadata(path).map_err(|source| Error::Io {
-            action: "read",
-            path: path.clone(),
-            source,
-        })?;
-        if metadata.is_dir() {
-            walk(path, &mut files)?;
-        } else {
-            files.push(read(path, true)?);
-        }
-    }
-    Ok(files)
-}
-
-fn walk(directory: &Path, files: &mut Vec<File>) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        action: "read",
-        path: directory.to_path_buf(),
-        source,
-    };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(directory)
-        .map_err(io)?
-        .map(|entry| entry.map(|entry| entry.path()))
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    entries.sort();
-    for entry in entries {
-        let name = entry
-            .file_name()
-            .and_then(|name| name.to_str())
-            .unwrap_or("");
-        if entry.is_dir() {
-            if !SKIPPED_DIRECTORIES.contains(&name) {
-                walk(&entry, files)?;
-            }
-        } else if entry
-            .extension()
-            .and_then(|extension| extension.to_str())
-            .is_some_and(|extension| EXTENSIONS.contains(&extension))
-        {
-            files.push(read(&entry, false)?);
-        }
-    }
-    Ok(())
-}
-
-fn read(path: &Path, named: bool) -> Result<File, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(File {
-        display: display(path),
-        text,
-        named,
-    })
-}
-
-/// The path as findings show it: relative as given, forward slashes (what
-/// SARIF consumers such as GitHub code scanning expect).
-fn display(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").unwrap_or(&text).to_owned()
 }
 
 /// What `--resolve` adds to a check: where the templates deploy, and what

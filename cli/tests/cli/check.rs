@@ -71,7 +71,7 @@ fn strict_fails_on_unverified_and_unreadable_files_exit_2() {
     assert_eq!(bad.status.code(), Some(2));
     expect_file!["../../../tests/fixtures/templates/expected/bad.txt"].assert_eq(&stdout(&bad));
     assert!(
-        stderr(&bad).contains("5 file(s) could not be read as templates"),
+        stderr(&bad).contains("6 file(s) could not be checked:\n  bad/broken.json:6:49"),
         "{}",
         stderr(&bad)
     );
@@ -79,7 +79,7 @@ fn strict_fails_on_unverified_and_unreadable_files_exit_2() {
     let missing = crate::neptune_cmk_offline(&corpus(), &["check", "no-such-dir"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(
-        stderr(&missing).contains("cannot read no-such-dir"),
+        stderr(&missing).contains("no-such-dir: cannot be read: no such file or directory"),
         "{}",
         stderr(&missing)
     );

@@ -13,6 +13,8 @@ mod check;
 mod evaluate;
 /// The findings formats (OCSF, ASFF) and the HTML report, validated.
 mod findings;
+/// `check` on hostile input: deep nesting, alias bombs, cycles, binary and empty files.
+mod hostile;
 /// `audit --organization` against an organization in moto.
 mod org_audit;
 /// A seeded organization shared by the organization and report tests.

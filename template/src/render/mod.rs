@@ -53,9 +53,31 @@ fn resource_label(finding: &Finding) -> String {
     }
 }
 
-/// A JSON array with one object per finding.
+/// A JSON array with one object per finding, then one per file that could
+/// not be read (`compliance: "ERROR"`), so a consumer never mistakes a
+/// failed run for a clean one.
 pub(crate) fn json(report: &Report) -> String {
-    Json::Array(report.findings.iter().map(finding_json).collect()).pretty()
+    Json::Array(
+        report
+            .findings
+            .iter()
+            .map(finding_json)
+            .chain(report.errors.iter().map(error_json))
+            .collect(),
+    )
+    .pretty()
+}
+
+fn error_json(error: &crate::Error) -> Json {
+    let mut fields = vec![("file", Json::string(error.path()))];
+    if let Some(line) = error.line() {
+        fields.push(("line", Json::Number(line as u64)));
+    }
+    fields.extend([
+        ("compliance", Json::string("ERROR")),
+        ("message", Json::string(error.to_string())),
+    ]);
+    Json::Object(fields)
 }
 
 fn finding_json(finding: &Finding) -> Json {

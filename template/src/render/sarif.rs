@@ -4,7 +4,8 @@
 //! - One rule per cause a finding can fail with: the evaluator's reason
 //!   ids (`aws-managed-key`, …) and this crate's `unverified-…` ids, all
 //!   listed whether used or not, so rule indices are stable.
-//! - NON_COMPLIANT is `error`, UNVERIFIED is `warning`. COMPLIANT
+//! - NON_COMPLIANT is `error`, UNVERIFIED is `warning` (`error` with
+//!   `--strict`, which fails the run on it). COMPLIANT
 //!   resources are not results: code scanning turns every result into an
 //!   alert, and an alert that disappears is closed, which is what fixing a
 //!   template should do.
@@ -19,9 +20,8 @@ use crate::{Cause, Finding, Report, Verdict};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/neptune-cmk/neptune-cmk";
 
-pub(crate) fn sarif(report: &Report) -> String {
+pub(crate) fn sarif(report: &Report, strict: bool) -> String {
     let rules: Vec<Cause> = Cause::all()
         .into_iter()
         .filter(|cause| cause.verdict() != Verdict::Compliant)
@@ -30,11 +30,10 @@ pub(crate) fn sarif(report: &Report) -> String {
         .findings
         .iter()
         .filter(|finding| finding.verdict() != Verdict::Compliant)
-        .map(|finding| result(finding, &rules))
+        .map(|finding| result(finding, &rules, strict))
         .collect();
     let driver = Json::Object(vec![
         ("name", Json::string("neptune-cmk")),
-        ("informationUri", Json::string(INFORMATION_URI)),
         ("semanticVersion", Json::string(env!("CARGO_PKG_VERSION"))),
         (
             "rules",
@@ -106,7 +105,7 @@ fn text(text: impl Into<String>) -> Json {
     Json::Object(vec![("text", Json::String(text.into()))])
 }
 
-fn result(finding: &Finding, rules: &[Cause]) -> Json {
+fn result(finding: &Finding, rules: &[Cause], strict: bool) -> Json {
     let index = rules
         .iter()
         .position(|cause| *cause == finding.cause)
@@ -140,7 +139,14 @@ fn result(finding: &Finding, rules: &[Cause]) -> Json {
     Json::Object(vec![
         ("ruleId", Json::string(finding.cause.id())),
         ("ruleIndex", Json::Number(index as u64)),
-        ("level", Json::string(level(finding.verdict()))),
+        // --strict fails the run on UNVERIFIED: the alert says so too.
+        (
+            "level",
+            Json::string(match finding.fails(strict) {
+                true => "error",
+                false => level(finding.verdict()),
+            }),
+        ),
         ("message", text(&finding.annotation)),
         ("locations", Json::Array(vec![location])),
         (

@@ -59,8 +59,8 @@ fn aws_rds_alias_by_name_and_by_arn() {
         "cfn/cluster-aws-rds-alias.yaml",
         fixture!("cfn/cluster-aws-rds-alias.yaml"),
         expect![[r#"
-            cfn/cluster-aws-rds-alias.yaml:4 NON_COMPLIANT (aws-managed-key) AliasName: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
-            cfn/cluster-aws-rds-alias.yaml:9 NON_COMPLIANT (aws-managed-key) AliasArn: encrypted with the AWS managed key aws/rds (arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
+            cfn/cluster-aws-rds-alias.yaml:8 NON_COMPLIANT (aws-managed-key) AliasName: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
+            cfn/cluster-aws-rds-alias.yaml:13 NON_COMPLIANT (aws-managed-key) AliasArn: encrypted with the AWS managed key aws/rds (arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -71,8 +71,8 @@ fn aws_managed_key_arn_offline_is_unverified() {
         "cfn/cluster-aws-managed-key-arn.yaml",
         fixture!("cfn/cluster-aws-managed-key-arn.yaml"),
         expect![[r#"
-            cfn/cluster-aws-managed-key-arn.yaml:6 UNVERIFIED (unverified-key-lookup) ManagedKeyArn: KmsKeyId is arn:aws:kms:us-east-1:111122223333:key/0e1f2a3b-aaaa-4bbb-8ccc-0123456789ab: only kms:DescribeKey can tell whether it is customer managed; run neptune-cmk check --resolve
-            cfn/cluster-aws-managed-key-arn.yaml:11 UNVERIFIED (unverified-key-lookup) CustomerKeyArn: KmsKeyId is arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab: only kms:DescribeKey can tell whether it is customer managed; run neptune-cmk check --resolve
+            cfn/cluster-aws-managed-key-arn.yaml:10 UNVERIFIED (unverified-key-lookup) ManagedKeyArn: KmsKeyId is arn:aws:kms:us-east-1:111122223333:key/0e1f2a3b-aaaa-4bbb-8ccc-0123456789ab: only kms:DescribeKey can tell whether it is customer managed; run neptune-cmk check --resolve
+            cfn/cluster-aws-managed-key-arn.yaml:15 UNVERIFIED (unverified-key-lookup) CustomerKeyArn: KmsKeyId is arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab: only kms:DescribeKey can tell whether it is customer managed; run neptune-cmk check --resolve
         "#]],
     );
 }
@@ -86,8 +86,8 @@ fn aws_managed_key_arn_resolved_is_the_rules_verdict() {
         )],
         &resolved(),
         expect![[r#"
-            cfn/cluster-aws-managed-key-arn.yaml:6 NON_COMPLIANT (aws-managed-key) ManagedKeyArn: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/0e1f2a3b-aaaa-4bbb-8ccc-0123456789ab), not a customer managed key; clone it into a new cluster with a customer managed key
-            cfn/cluster-aws-managed-key-arn.yaml:11 COMPLIANT (customer-managed-key) CustomerKeyArn: encrypted with customer managed key arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab (Enabled)
+            cfn/cluster-aws-managed-key-arn.yaml:10 NON_COMPLIANT (aws-managed-key) ManagedKeyArn: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/0e1f2a3b-aaaa-4bbb-8ccc-0123456789ab), not a customer managed key; set KmsKeyId to a customer managed key
+            cfn/cluster-aws-managed-key-arn.yaml:15 COMPLIANT (customer-managed-key) CustomerKeyArn: encrypted with customer managed key arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab (Enabled)
         "#]],
     );
 }
@@ -98,7 +98,7 @@ fn encryption_on_without_a_key_is_the_default_key() {
         "cfn/cluster-encrypted-no-key.yaml",
         fixture!("cfn/cluster-encrypted-no-key.yaml"),
         expect![[r#"
-            cfn/cluster-encrypted-no-key.yaml:4 NON_COMPLIANT (aws-managed-key) DefaultKeyCluster: encrypted with the AWS managed key aws/rds (default key: KmsKeyId not set), not a customer managed key; clone it into a new cluster with a customer managed key
+            cfn/cluster-encrypted-no-key.yaml:7 NON_COMPLIANT (aws-managed-key) DefaultKeyCluster: encrypted with the AWS managed key aws/rds (default key: KmsKeyId not set), not a customer managed key; set KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -111,7 +111,7 @@ fn key_in_the_same_template() {
         "cfn/cluster-cmk-in-template.yaml",
         fixture!("cfn/cluster-cmk-in-template.yaml"),
         expect![[r#"
-            cfn/cluster-cmk-in-template.yaml:9 COMPLIANT (customer-managed-key) Cluster: encrypted with customer managed key NeptuneKey (Enabled)
+            cfn/cluster-cmk-in-template.yaml:13 COMPLIANT (customer-managed-key) Cluster: encrypted with customer managed key NeptuneKey (Enabled)
         "#]],
     );
 }
@@ -122,8 +122,8 @@ fn alias_in_the_same_template_by_ref_and_by_name() {
         "cfn/cluster-alias-in-template.yaml",
         fixture!("cfn/cluster-alias-in-template.yaml"),
         expect![[r#"
-            cfn/cluster-alias-in-template.yaml:13 COMPLIANT (customer-managed-key) ByAliasRef: encrypted with customer managed key DataKey via alias/neptune-data (Enabled)
-            cfn/cluster-alias-in-template.yaml:18 COMPLIANT (customer-managed-key) ByAliasName: encrypted with customer managed key DataKey via alias/neptune-data (Enabled)
+            cfn/cluster-alias-in-template.yaml:17 COMPLIANT (customer-managed-key) ByAliasRef: encrypted with customer managed key DataKey via alias/neptune-data (Enabled)
+            cfn/cluster-alias-in-template.yaml:23 COMPLIANT (customer-managed-key) ByAliasName: encrypted with customer managed key DataKey via alias/neptune-data (Enabled)
         "#]],
     );
 }
@@ -134,8 +134,8 @@ fn json_template_with_sub_and_join() {
         "cfn/cluster-cmk.json",
         fixture!("cfn/cluster-cmk.json"),
         expect![[r#"
-            cfn/cluster-cmk.json:9 COMPLIANT (customer-managed-key) JsonCmkCluster: encrypted with customer managed key Key (Enabled)
-            cfn/cluster-cmk.json:16 NON_COMPLIANT (aws-managed-key) JsonManagedCluster: encrypted with the AWS managed key aws/rds (arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
+            cfn/cluster-cmk.json:13 COMPLIANT (customer-managed-key) JsonCmkCluster: encrypted with customer managed key Key (Enabled)
+            cfn/cluster-cmk.json:20 NON_COMPLIANT (aws-managed-key) JsonManagedCluster: encrypted with the AWS managed key aws/rds (arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -146,8 +146,8 @@ fn disabled_key_and_imported_key_material() {
         "cfn/keys-state-origin.yaml",
         fixture!("cfn/keys-state-origin.yaml"),
         expect![[r#"
-            cfn/keys-state-origin.yaml:12 NON_COMPLIANT (key-not-enabled) OnDisabledKey: encrypted with customer managed key DisabledKey, which is Disabled, not Enabled: the data becomes unreadable; enable the key
-            cfn/keys-state-origin.yaml:17 UNVERIFIED (unverified-key-facts) OnImportedMaterialKey: encrypted with customer managed key ImportedMaterialKey, whose state is not known before deploy (Origin EXTERNAL: it is PendingImport until its key material is imported outside the template); requireEnabledKey needs it Enabled
+            cfn/keys-state-origin.yaml:16 NON_COMPLIANT (key-not-enabled) OnDisabledKey: encrypted with customer managed key DisabledKey, which is Disabled, not Enabled: the data becomes unreadable; enable the key
+            cfn/keys-state-origin.yaml:21 UNVERIFIED (unverified-key-facts) OnImportedMaterialKey: encrypted with customer managed key ImportedMaterialKey, whose state is not known before deploy (Origin EXTERNAL: it is PendingImport until its key material is imported outside the template); requireEnabledKey needs it Enabled
         "#]],
     );
 }
@@ -161,8 +161,8 @@ fn imported_key_material_meets_the_external_level_when_state_is_not_required() {
         )],
         &parameters(EncryptionLevel::External, false),
         expect![[r#"
-            cfn/keys-state-origin.yaml:12 NON_COMPLIANT (below-desired-level) OnDisabledKey: encrypted with key DisabledKey (origin AWS_KMS), below desiredEncryptionLevel EXTERNAL: it requires a customer managed key with imported key material
-            cfn/keys-state-origin.yaml:17 COMPLIANT (customer-managed-key) OnImportedMaterialKey: encrypted with customer managed key with imported key material ImportedMaterialKey (state unknown before deploy)
+            cfn/keys-state-origin.yaml:16 NON_COMPLIANT (below-desired-level) OnDisabledKey: encrypted with key DisabledKey (origin AWS_KMS), below desiredEncryptionLevel EXTERNAL: it requires a customer managed key with imported key material
+            cfn/keys-state-origin.yaml:21 COMPLIANT (customer-managed-key) OnImportedMaterialKey: encrypted with customer managed key with imported key material ImportedMaterialKey (state unknown before deploy)
         "#]],
     );
 }
@@ -176,7 +176,7 @@ fn in_template_key_below_the_cloudhsm_level() {
         )],
         &parameters(EncryptionLevel::CloudHsm, true),
         expect![[r#"
-            cfn/cluster-cmk-in-template.yaml:9 NON_COMPLIANT (below-desired-level) Cluster: encrypted with key NeptuneKey (origin AWS_KMS), below desiredEncryptionLevel CLOUDHSM: it requires a customer managed key in CloudHSM or an external key store
+            cfn/cluster-cmk-in-template.yaml:13 NON_COMPLIANT (below-desired-level) Cluster: encrypted with key NeptuneKey (origin AWS_KMS), below desiredEncryptionLevel CLOUDHSM: it requires a customer managed key in CloudHSM or an external key store
         "#]],
     );
 }
@@ -203,9 +203,9 @@ fn a_new_key_is_never_in_the_allow_list() {
         ],
         &options,
         expect![[r#"
-            cfn/cluster-cmk-in-template.yaml:9 NON_COMPLIANT (key-not-allowed) Cluster: encrypted with key NeptuneKey, which is not in allowedKmsKeyArns
-            cfn/cluster-aws-managed-key-arn.yaml:6 NON_COMPLIANT (aws-managed-key) ManagedKeyArn: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/0e1f2a3b-aaaa-4bbb-8ccc-0123456789ab), not a customer managed key; clone it into a new cluster with a customer managed key
-            cfn/cluster-aws-managed-key-arn.yaml:11 COMPLIANT (customer-managed-key) CustomerKeyArn: encrypted with customer managed key arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab (Enabled)
+            cfn/cluster-cmk-in-template.yaml:13 NON_COMPLIANT (key-not-allowed) Cluster: encrypted with key NeptuneKey, which is not in allowedKmsKeyArns
+            cfn/cluster-aws-managed-key-arn.yaml:10 NON_COMPLIANT (aws-managed-key) ManagedKeyArn: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/0e1f2a3b-aaaa-4bbb-8ccc-0123456789ab), not a customer managed key; set KmsKeyId to a customer managed key
+            cfn/cluster-aws-managed-key-arn.yaml:15 COMPLIANT (customer-managed-key) CustomerKeyArn: encrypted with customer managed key arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab (Enabled)
         "#]],
     );
 }
@@ -228,14 +228,14 @@ fn replica_key_origin_is_its_primarys() {
         "replica.yaml",
         template,
         expect![[r#"
-            replica.yaml:7 COMPLIANT (customer-managed-key) Cluster: encrypted with customer managed key Replica (Enabled)
+            replica.yaml:11 COMPLIANT (customer-managed-key) Cluster: encrypted with customer managed key Replica (Enabled)
         "#]],
     );
     check_files(
         &[("replica.yaml", template)],
         &parameters(EncryptionLevel::External, true),
         expect![[r#"
-            replica.yaml:7 UNVERIFIED (unverified-key-facts) Cluster: encrypted with customer managed key Replica, whose origin is not known before deploy (a replica key has its primary key's origin, and PrimaryKeyArn is arn:aws:kms:us-west-2:111122223333:key/mrk-1234abcd); desiredEncryptionLevel EXTERNAL needs it
+            replica.yaml:11 UNVERIFIED (unverified-key-facts) Cluster: encrypted with customer managed key Replica, whose origin is not known before deploy (a replica key has its primary key's origin, and PrimaryKeyArn is arn:aws:kms:us-west-2:111122223333:key/mrk-1234abcd); desiredEncryptionLevel EXTERNAL needs it
         "#]],
     );
 }
@@ -248,9 +248,9 @@ fn parameters_are_judged_by_their_default() {
         "cfn/cluster-parameter.yaml",
         fixture!("cfn/cluster-parameter.yaml"),
         expect![[r#"
-            cfn/cluster-parameter.yaml:13 NON_COMPLIANT (aws-managed-key) FromManagedDefault: encrypted with the AWS managed key aws/rds (alias/aws/rds, the Default of parameter ManagedDefault), not a customer managed key; clone it into a new cluster with a customer managed key
-            cfn/cluster-parameter.yaml:18 UNVERIFIED (unverified-key-lookup) FromArnDefault: KmsKeyId is arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab (the Default of parameter ArnDefault): only kms:DescribeKey can tell whether it is customer managed; run neptune-cmk check --resolve
-            cfn/cluster-parameter.yaml:23 UNVERIFIED (unverified-expression) FromNoDefault: KmsKeyId is parameter NoDefault, which has no value before deploy: it has no Default, so its value is given at deploy
+            cfn/cluster-parameter.yaml:17 NON_COMPLIANT (aws-managed-key) FromManagedDefault: encrypted with the AWS managed key aws/rds (alias/aws/rds, the Default of parameter ManagedDefault), not a customer managed key; set KmsKeyId to a customer managed key
+            cfn/cluster-parameter.yaml:22 UNVERIFIED (unverified-key-lookup) FromArnDefault: KmsKeyId is arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab (the Default of parameter ArnDefault): only kms:DescribeKey can tell whether it is customer managed; run neptune-cmk check --resolve
+            cfn/cluster-parameter.yaml:27 UNVERIFIED (unverified-expression) FromNoDefault: KmsKeyId is parameter NoDefault, which has no value before deploy: it has no Default, so its value is given at deploy
         "#]],
     );
 }
@@ -268,7 +268,7 @@ Resources:
       StorageEncrypted: !Ref Encrypt
 ",
         expect![[r#"
-            flag.yaml:4 UNVERIFIED (unverified-expression) Cluster: StorageEncrypted is parameter Encrypt, which has no value before deploy: it has no Default, so its value is given at deploy
+            flag.yaml:7 UNVERIFIED (unverified-expression) Cluster: StorageEncrypted is parameter Encrypt, which has no value before deploy: it has no Default, so its value is given at deploy
         "#]],
     );
 }
@@ -279,8 +279,8 @@ fn both_branches_of_a_condition_the_worse_reported() {
         "cfn/cluster-condition.yaml",
         fixture!("cfn/cluster-condition.yaml"),
         expect![[r#"
-            cfn/cluster-condition.yaml:20 NON_COMPLIANT (aws-managed-key) Cluster: when condition IsProd is false: encrypted with the AWS managed key aws/rds (default key: KmsKeyId not set), not a customer managed key; clone it into a new cluster with a customer managed key
-            cfn/cluster-condition.yaml:25 COMPLIANT (customer-managed-key) BothBranchesCmk: when condition IsProd is true: encrypted with customer managed key NeptuneKey (Enabled)
+            cfn/cluster-condition.yaml:24 NON_COMPLIANT (aws-managed-key) Cluster: when condition IsProd is false: encrypted with the AWS managed key aws/rds (default key: KmsKeyId not set), not a customer managed key; set KmsKeyId to a customer managed key
+            cfn/cluster-condition.yaml:29 COMPLIANT (customer-managed-key) BothBranchesCmk: when condition IsProd is true: encrypted with customer managed key NeptuneKey (Enabled)
         "#]],
     );
 }
@@ -301,7 +301,7 @@ Resources:
       KmsKeyId: !If [A, !If [B, !Ref Key, alias/aws/rds], !Ref Key]
 ",
         expect![[r#"
-            two.yaml:6 NON_COMPLIANT (aws-managed-key) Cluster: when conditions A is true and B is false: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
+            two.yaml:10 NON_COMPLIANT (aws-managed-key) Cluster: when conditions A is true and B is false: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -312,7 +312,7 @@ fn import_from_a_stack_not_checked() {
         "cfn/cluster-import.yaml",
         fixture!("cfn/cluster-import.yaml"),
         expect![[r#"
-            cfn/cluster-import.yaml:4 UNVERIFIED (unverified-imported-key) Cluster: KmsKeyId is imported from another stack (Fn::ImportValue shared-kms-NeptuneKeyArn), which is not among the files checked: its key cannot be judged from this template
+            cfn/cluster-import.yaml:8 UNVERIFIED (unverified-imported-key) Cluster: KmsKeyId is imported from another stack (Fn::ImportValue shared-kms-NeptuneKeyArn), which is not among the files checked: its key cannot be judged from this template
         "#]],
     );
 }
@@ -332,10 +332,10 @@ fn import_from_a_stack_checked_in_the_same_run() {
         ],
         &CheckOptions::default(),
         expect![[r#"
-            cdk.out/NeptuneDatabases.template.json:58 COMPLIANT (customer-managed-key) CmkCluster: encrypted with customer managed key NeptuneDatabases/NeptuneKey/Resource (Enabled)
-            cdk.out/NeptuneDatabases.template.json:73 COMPLIANT (customer-managed-key) SharedKeyCluster: encrypted with customer managed key NeptuneKeys/SharedNeptuneKey/Resource of cdk.out/NeptuneKeys.template.json (Enabled)
-            cdk.out/NeptuneDatabases.template.json:85 NON_COMPLIANT (aws-managed-key) AwsRdsCluster: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
-            cdk.out/NeptuneDatabases.template.json:95 NON_COMPLIANT (unencrypted) UnencryptedCluster: storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key
+            cdk.out/NeptuneDatabases.template.json:61 COMPLIANT (customer-managed-key) CmkCluster: encrypted with customer managed key NeptuneDatabases/NeptuneKey/Resource (Enabled)
+            cdk.out/NeptuneDatabases.template.json:76 COMPLIANT (customer-managed-key) SharedKeyCluster: encrypted with customer managed key NeptuneKeys/SharedNeptuneKey/Resource of cdk.out/NeptuneKeys.template.json (Enabled)
+            cdk.out/NeptuneDatabases.template.json:88 NON_COMPLIANT (aws-managed-key) AwsRdsCluster: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
+            cdk.out/NeptuneDatabases.template.json:95 NON_COMPLIANT (unencrypted) UnencryptedCluster: storage encryption is off; set StorageEncrypted: true and KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -346,9 +346,9 @@ fn restores_keep_the_snapshot_key_unless_given_one() {
         "cfn/cluster-restore.yaml",
         fixture!("cfn/cluster-restore.yaml"),
         expect![[r#"
-            cfn/cluster-restore.yaml:8 UNVERIFIED (unverified-restore) RestoredKeepsKey: restored from SnapshotIdentifier arn:aws:rds:us-east-1:111122223333:cluster-snapshot:nightly without KmsKeyId: the cluster keeps the source's encryption, which a template does not show; set KmsKeyId to a customer managed key
-            cfn/cluster-restore.yaml:12 COMPLIANT (customer-managed-key) RestoredWithCmk: encrypted with customer managed key RestoreKey (Enabled)
-            cfn/cluster-restore.yaml:17 UNVERIFIED (unverified-restore) PointInTimeClone: restored from SourceDBClusterIdentifier prod-graph without KmsKeyId: the cluster keeps the source's encryption, which a template does not show; set KmsKeyId to a customer managed key
+            cfn/cluster-restore.yaml:11 UNVERIFIED (unverified-restore) RestoredKeepsKey: restored from SnapshotIdentifier arn:aws:rds:us-east-1:111122223333:cluster-snapshot:nightly without KmsKeyId: the cluster keeps the source's encryption, which a template does not show; set KmsKeyId to a customer managed key
+            cfn/cluster-restore.yaml:16 COMPLIANT (customer-managed-key) RestoredWithCmk: encrypted with customer managed key RestoreKey (Enabled)
+            cfn/cluster-restore.yaml:20 UNVERIFIED (unverified-restore) PointInTimeClone: restored from SourceDBClusterIdentifier prod-graph without KmsKeyId: the cluster keeps the source's encryption, which a template does not show; set KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -359,8 +359,8 @@ fn unencrypted_clusters() {
         "cfn/cluster-unencrypted.yaml",
         fixture!("cfn/cluster-unencrypted.yaml"),
         expect![[r#"
-            cfn/cluster-unencrypted.yaml:4 NON_COMPLIANT (unencrypted) NoEncryption: storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key
-            cfn/cluster-unencrypted.yaml:8 NON_COMPLIANT (unencrypted) EncryptionOff: storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key
+            cfn/cluster-unencrypted.yaml:4 NON_COMPLIANT (unencrypted) NoEncryption: storage encryption is off; set StorageEncrypted: true and KmsKeyId to a customer managed key
+            cfn/cluster-unencrypted.yaml:11 NON_COMPLIANT (unencrypted) EncryptionOff: storage encryption is off; set StorageEncrypted: true and KmsKeyId to a customer managed key
         "#]],
     );
 }
@@ -371,8 +371,8 @@ fn graphs_default_to_an_aws_owned_key() {
         "cfn/graphs.yaml",
         fixture!("cfn/graphs.yaml"),
         expect![[r#"
-            cfn/graphs.yaml:8 NON_COMPLIANT (aws-owned-key) OwnedKeyGraph: encrypted with an AWS owned key, not a customer managed key; a graph's key cannot be changed: create a new graph with a customer managed key (kmsKeyIdentifier) and load the data into it
-            cfn/graphs.yaml:12 COMPLIANT (customer-managed-key) CmkGraph: encrypted with customer managed key GraphKey (Enabled)
+            cfn/graphs.yaml:8 NON_COMPLIANT (aws-owned-key) OwnedKeyGraph: encrypted with an AWS owned key, not a customer managed key; set KmsKeyIdentifier to a customer managed key
+            cfn/graphs.yaml:16 COMPLIANT (customer-managed-key) CmkGraph: encrypted with customer managed key GraphKey (Enabled)
         "#]],
     );
 }
@@ -406,7 +406,7 @@ fn looked_up_key_not_found() {
         &[("literal.yaml", LITERAL)],
         &lookup(KeyLookup::NotFound, true),
         expect![[r#"
-            literal.yaml:2 NON_COMPLIANT (key-not-found) Cluster: encrypted with KMS key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333, which was not found: it was deleted or never existed, so the data cannot be decrypted
+            literal.yaml:6 NON_COMPLIANT (key-not-found) Cluster: encrypted with KMS key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333, which was not found: it was deleted or never existed, so the data cannot be decrypted
         "#]],
     );
 }
@@ -417,7 +417,7 @@ fn another_accounts_key_denied_is_customer_managed() {
         &[("literal.yaml", LITERAL)],
         &lookup(KeyLookup::AccessDenied, true),
         expect![[r#"
-            literal.yaml:2 COMPLIANT (cross-account-key) Cluster: encrypted with key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333 of account 999988887777: customer managed, as AWS managed keys cannot be used across accounts (key state not verified: DescribeKey denied)
+            literal.yaml:6 COMPLIANT (cross-account-key) Cluster: encrypted with key arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333 of account 999988887777: customer managed, as AWS managed keys cannot be used across accounts (key state not verified: DescribeKey denied)
         "#]],
     );
 }
@@ -428,7 +428,7 @@ fn denied_without_knowing_the_deploying_account() {
         &[("literal.yaml", LITERAL)],
         &lookup(KeyLookup::AccessDenied, false),
         expect![[r#"
-            literal.yaml:2 UNVERIFIED (unverified-lookup-denied) Cluster: kms:DescribeKey was denied for arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333, so whether it is customer managed cannot be verified; allow kms:DescribeKey on it to the identity running neptune-cmk check
+            literal.yaml:6 UNVERIFIED (unverified-lookup-denied) Cluster: kms:DescribeKey was denied for arn:aws:kms:us-east-1:999988887777:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333, so whether it is customer managed cannot be verified; allow kms:DescribeKey on it to the identity running neptune-cmk check
         "#]],
     );
 }
@@ -450,7 +450,7 @@ fn same_account_key_denied() {
         &[("literal.yaml", &template)],
         &options,
         expect![[r#"
-            literal.yaml:2 UNVERIFIED (unverified-lookup-denied) Cluster: kms:DescribeKey was denied for arn:aws:kms:us-east-1:111122223333:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333, so whether it is customer managed cannot be verified; allow kms:DescribeKey on it to the identity running neptune-cmk check
+            literal.yaml:6 UNVERIFIED (unverified-lookup-denied) Cluster: kms:DescribeKey was denied for arn:aws:kms:us-east-1:111122223333:key/0f0f0f0f-aaaa-bbbb-cccc-111122223333, so whether it is customer managed cannot be verified; allow kms:DescribeKey on it to the identity running neptune-cmk check
         "#]],
     );
 }
@@ -483,13 +483,13 @@ fn terraform_plan_with_modules() {
         "terraform/plan-modules.json",
         fixture!("terraform/plan-modules.json"),
         expect![[r#"
-            terraform/plan-modules.json:29 NON_COMPLIANT (aws-managed-key) aws_neptune_cluster.default_key: encrypted with the AWS managed key aws/rds (default key: kms_key_arn not set), not a customer managed key; clone it into a new cluster with a customer managed key
-            terraform/plan-modules.json:62 NON_COMPLIANT (unencrypted) aws_neptune_cluster.plain: storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key
+            terraform/plan-modules.json:29 NON_COMPLIANT (aws-managed-key) aws_neptune_cluster.default_key: encrypted with the AWS managed key aws/rds (default key: kms_key_arn not set), not a customer managed key; set kms_key_arn to a customer managed key
+            terraform/plan-modules.json:62 NON_COMPLIANT (unencrypted) aws_neptune_cluster.plain: storage encryption is off; set storage_encrypted = true and kms_key_arn to a customer managed key
             terraform/plan-modules.json:113 UNVERIFIED (unverified-key-lookup) aws_neptunegraph_graph.byo_key: kms_key_identifier is arn:aws:kms:us-east-1:111122223333:key/5d6e7f80-dddd-4eee-8fff-0123456789ab: only kms:DescribeKey can tell whether it is customer managed; run neptune-cmk check --resolve
-            terraform/plan-modules.json:135 NON_COMPLIANT (aws-owned-key) aws_neptunegraph_graph.owned_key: encrypted with an AWS owned key, not a customer managed key; a graph's key cannot be changed: create a new graph with a customer managed key (kmsKeyIdentifier) and load the data into it
+            terraform/plan-modules.json:135 NON_COMPLIANT (aws-owned-key) aws_neptunegraph_graph.owned_key: encrypted with an AWS owned key, not a customer managed key; set kms_key_identifier to a customer managed key
             terraform/plan-modules.json:160 COMPLIANT (customer-managed-key) module.analytics.aws_neptunegraph_graph.this: encrypted with customer managed key module.analytics.module.keys.aws_kms_key.this (Enabled)
             terraform/plan-modules.json:215 COMPLIANT (customer-managed-key) module.graph_db.aws_neptune_cluster.this: encrypted with customer managed key aws_kms_key.neptune (Enabled)
-            terraform/plan-modules.json:253 NON_COMPLIANT (aws-managed-key) module.legacy_db.aws_neptune_cluster.this: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
+            terraform/plan-modules.json:253 NON_COMPLIANT (aws-managed-key) module.legacy_db.aws_neptune_cluster.this: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; set kms_key_arn to a customer managed key
         "#]],
     );
 }
@@ -546,7 +546,7 @@ fn terraform_data_source_that_described_the_key() {
         "data.json",
         &text,
         expect![[r#"
-            data.json:3 NON_COMPLIANT (aws-managed-key) aws_neptune_cluster.x: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/abcd), not a customer managed key; clone it into a new cluster with a customer managed key
+            data.json:3 NON_COMPLIANT (aws-managed-key) aws_neptune_cluster.x: encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-1:111122223333:key/abcd), not a customer managed key; set kms_key_arn to a customer managed key
         "#]],
     );
 }
@@ -564,7 +564,7 @@ fn terraform_graph_with_the_aws_owned_key_literal() {
         "owned.json",
         &text,
         expect![[r#"
-            owned.json:3 NON_COMPLIANT (aws-owned-key) aws_neptunegraph_graph.x: encrypted with an AWS owned key, not a customer managed key; a graph's key cannot be changed: create a new graph with a customer managed key (kmsKeyIdentifier) and load the data into it
+            owned.json:3 NON_COMPLIANT (aws-owned-key) aws_neptunegraph_graph.x: encrypted with an AWS owned key, not a customer managed key; set kms_key_identifier to a customer managed key
         "#]],
     );
 }
@@ -600,7 +600,7 @@ fn terraform_unencrypted_global_cluster() {
         "global.json",
         &text,
         expect![[r#"
-            global.json:3 NON_COMPLIANT (unencrypted) aws_neptune_global_cluster.x: storage encryption is off; an existing cluster cannot be encrypted: restore a snapshot into a new cluster with a customer managed key
+            global.json:3 NON_COMPLIANT (unencrypted) aws_neptune_global_cluster.x: storage encryption is off; set storage_encrypted = true and kms_key_arn to a customer managed key
         "#]],
     );
 }
@@ -660,7 +660,7 @@ Resources:
       - !Ref AWS::NoValue
 ",
         expect![[r#"
-            choice.yaml:4 NON_COMPLIANT (aws-managed-key) Cluster: when condition Encrypt is true: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; clone it into a new cluster with a customer managed key
+            choice.yaml:4 NON_COMPLIANT (aws-managed-key) Cluster: when condition Encrypt is true: encrypted with the AWS managed key aws/rds (alias/aws/rds), not a customer managed key; set KmsKeyId to a customer managed key
         "#]],
     );
 }

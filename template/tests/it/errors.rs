@@ -167,3 +167,32 @@ Resources:
 ",
     )]));
 }
+
+#[test]
+fn a_broken_tf_file_does_not_hide_the_rest_of_its_module() {
+    expect![[r#"
+        infra/main.tf:2: NON_COMPLIANT aws_neptune_cluster.plain: storage encryption is off; set storage_encrypted = true and kms_key_arn to a customer managed key
+        error: infra/broken.tf:4:32: not valid HCL (Terraform): invalid block body; expected `}`, newline or identifier; fix the syntax (terraform validate reports the same place)
+        1 resource: 1 NON_COMPLIANT, 0 UNVERIFIED, 0 COMPLIANT; 0 files skipped, 1 error
+    "#]]
+    .assert_eq(&render(&[
+        Document::found("infra/broken.tf", fixture!("bad/broken.tf")),
+        Document::found(
+            "infra/main.tf",
+            "resource \"aws_neptune_cluster\" \"plain\" {\n  storage_encrypted = false\n}\n",
+        ),
+    ]));
+}
+
+#[test]
+fn tf_nesting_deeper_than_any_real_module_is_refused_before_parsing() {
+    let deep = format!(
+        "locals {{\n  x = {}{}\n}}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    expect![[r#"
+        error: deep/main.tf:2: brackets nest deeper than 64 levels; a template this large is not a real template: check the file
+        0 resources: 0 NON_COMPLIANT, 0 UNVERIFIED, 0 COMPLIANT; 0 files skipped, 1 error
+    "#]].assert_eq(&render(&[Document::found("deep/main.tf", &deep)]));
+}

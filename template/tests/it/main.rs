@@ -7,6 +7,8 @@ mod decision;
 mod errors;
 /// The whole corpus against golden files, in every format.
 mod golden;
+/// Hostile input: deep nesting, alias bombs, cycles, empty and binary files.
+mod hostile;
 /// SARIF output against the SARIF 2.1.0 schema and GitHub's needs.
 mod sarif;
 
@@ -52,7 +54,7 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
             walk(root, &path, files);
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
-            Some("json" | "yaml" | "yml" | "template")
+            Some("json" | "yaml" | "yml" | "template" | "tf")
         ) {
             let display = path
                 .strip_prefix(root)
