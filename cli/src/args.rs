@@ -417,19 +417,39 @@ mod tests {
                 }
             }
         }
+        let (key, other_key) = (
+            "arn:aws:kms:us-east-1:111122223333:key/a",
+            "arn:aws:kms:us-east-1:111122223333:key/b",
+        );
         let flags = RuleFlags {
             level: Some("EXTERNAL".to_owned()),
-            allowed_keys: vec!["arn:aws:kms:us-east-1:111122223333:key/a".to_owned()],
+            allowed_keys: vec![key.to_owned()],
             allow_disabled_keys: true,
         };
         let json: serde_json::Value = serde_json::from_str(&flags.rule_parameters_json()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "desiredEncryptionLevel": "EXTERNAL",
+                "allowedKmsKeyArns": key,
+                "requireEnabledKey": "false",
+            })
+        );
         for entry in manifest["parameters"].as_array().unwrap() {
             if entry["cli"].is_string() {
                 let name = entry["name"].as_str().unwrap();
                 assert!(json.get(name).is_some(), "no flag sets {name}");
             }
         }
-        assert!(flags.rule_parameters().is_ok());
+        let parameters = flags.rule_parameters().unwrap();
+        assert_eq!(parameters.desired_level.as_str(), "EXTERNAL");
+        assert!(!parameters.require_enabled_key);
+        assert!(parameters.allows_key(key) && !parameters.allows_key(other_key));
+        // No flag: the rule's defaults, exactly as the Lambda has them.
+        assert_eq!(
+            RuleFlags::default().rule_parameters().unwrap(),
+            RuleParameters::default()
+        );
     }
 
     #[test]

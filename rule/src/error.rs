@@ -74,6 +74,10 @@ pub enum Error {
         attempts: u32,
         /// The last error, or the failed evaluations' ids.
         message: String,
+        /// What the invocation judged, by verdict, and the rest of its
+        /// metrics: the handler fills it in (`Error::with_tally`), since
+        /// the writer only writes.
+        tally: Box<crate::Outcome>,
     },
 
     /// The Lambda deadline came too close for this step to start or finish.
@@ -185,11 +189,33 @@ impl Error {
     pub fn outcome(&self) -> crate::Outcome {
         match self {
             Self::Incomplete { outcome, .. } => (**outcome).clone(),
-            Self::PutEvaluations { written, .. } => crate::Outcome {
+            Self::PutEvaluations { written, tally, .. } => crate::Outcome {
                 written: *written,
-                ..crate::Outcome::default()
+                ..(**tally).clone()
             },
             _ => crate::Outcome::default(),
+        }
+    }
+
+    /// A failed write with what the invocation did before it (`outcome`),
+    /// so that its metrics count every verdict, not only the writes; any
+    /// other error as it is.
+    pub(crate) fn with_tally(self, outcome: crate::Outcome) -> Self {
+        match self {
+            Self::PutEvaluations {
+                written,
+                unwritten,
+                attempts,
+                message,
+                ..
+            } => Self::PutEvaluations {
+                written,
+                unwritten,
+                attempts,
+                message,
+                tally: Box::new(outcome),
+            },
+            other => other,
         }
     }
 

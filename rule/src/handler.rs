@@ -424,7 +424,9 @@ impl<S: EvaluationSink> Run<S> {
     /// how much was written. A write failure takes precedence, since it
     /// names what was lost.
     async fn finish(mut self, done: Result<(), Error>) -> Result<Handled<S>, Error> {
-        self.sink.flush().await?;
+        if let Err(error) = self.sink.flush().await {
+            return Err(error.with_tally(self.outcome));
+        }
         done?;
         self.outcome.written = self.sink.written();
         if self.problems.stopped_by.is_some() || self.outcome.unjudged > 0 {

@@ -114,6 +114,7 @@ mod tests {
             unwritten: 30,
             attempts: 5,
             message: "ThrottlingException".to_owned(),
+            tally: Box::default(),
         };
         let line: Value =
             serde_json::from_str(&Metrics::of_failure(&error).emf_line("f", 1)).unwrap();

@@ -292,6 +292,7 @@ impl EvaluationSink for EvaluationWriter {
                 unwritten: lost.unwritten,
                 attempts: lost.attempts,
                 message: lost.message,
+                tally: Box::default(),
             }),
         }
     }

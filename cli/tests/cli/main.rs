@@ -26,7 +26,7 @@ mod report;
 
 use std::process::{Command, Output};
 
-use neptune_cmk_testing::{Fleet, Moto, REGION};
+use neptune_cmk_testing::{DeadEndpoint, Fleet, Moto, REGION};
 
 /// Loads a fixture from the workspace's `tests/fixtures/`.
 #[macro_export]
@@ -76,17 +76,25 @@ fn command(moto: &Moto, args: &[&str]) -> Command {
     command
 }
 
-/// Runs the binary in `dir` with no AWS access at all (an offline run).
+/// Runs the binary in `dir` as an offline run, which must make no AWS call:
+/// its endpoint hangs up on every connection, and none may reach it.
 pub fn neptune_cmk_offline(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neptune-cmk"))
+    let endpoint = DeadEndpoint::hanging_up();
+    let output = Command::new(env!("CARGO_BIN_EXE_neptune-cmk"))
         .args(args)
         .current_dir(dir)
         .env_remove("AWS_PROFILE")
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ENDPOINT_URL", endpoint.url())
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .output()
-        .unwrap()
+        .unwrap();
+    assert_eq!(
+        endpoint.connections(),
+        0,
+        "an offline run ({args:?}) called AWS"
+    );
+    output
 }
 
 /// Standard output as text.

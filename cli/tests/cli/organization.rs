@@ -1,20 +1,22 @@
 //! An AWS organization in moto for the organization audit, the findings
 //! formats and the aggregator report: member accounts created through
-//! Organizations, each seeded through credentials assumed into it (moto
-//! needs no role for that), in two regions, with one resource of each
-//! verdict the fleet can give.
+//! Organizations, with the roles the CLI and the tests assume created in
+//! them first (the launcher refuses a role that does not exist, as STS
+//! does), each seeded through its audit role in two regions, with one
+//! resource of each verdict the fleet can give.
 
 use std::collections::BTreeMap;
 
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_credential_types::Credentials;
-use neptune_cmk_testing::{Fleet, Moto};
+use aws_config::SdkConfig;
+use neptune_cmk_testing::{create_member, create_organization, create_role, Fleet, Moto, ACCOUNT};
 use serde_json::Value;
 
 /// The regions every member is seeded in.
 pub const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 /// The role the CLI assumes by default.
 pub const AUDIT_ROLE: &str = "NeptuneCmkAuditRole";
+/// The role `asff_check.py` imports findings with, in their account.
+pub const IMPORTER_ROLE: &str = "SecurityHubImporter";
 
 /// A member account.
 #[derive(Debug, Clone)]
@@ -50,32 +52,18 @@ pub struct Org {
 }
 
 /// Creates the organization (moto's default account manages it) and one
-/// member per name; the accounts are not seeded.
+/// member per name, with the audit role in every account (the management
+/// account too: `audit --organization` audits it as well) and the findings
+/// importer's role in every member; the accounts are not seeded.
 pub async fn create(moto: &Moto, names: &[&str]) -> Vec<Member> {
-    let organizations = aws_sdk_organizations::Client::new(&moto.sdk_config().await);
-    organizations
-        .create_organization()
-        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
-        .send()
-        .await
-        .unwrap();
+    create_organization(moto).await;
+    create_role(moto, ACCOUNT, AUDIT_ROLE).await;
     let mut members = Vec::new();
     for name in names {
-        let created = organizations
-            .create_account()
-            .email(format!(
-                "{}@example.com",
-                name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
-            ))
-            .account_name(*name)
-            .send()
-            .await
-            .unwrap();
-        let id = created
-            .create_account_status()
-            .and_then(|status| status.account_id())
-            .expect("moto creates accounts at once")
-            .to_owned();
+        let id = create_member(moto, name).await;
+        for role in [AUDIT_ROLE, IMPORTER_ROLE] {
+            create_role(moto, &id, role).await;
+        }
         members.push(Member {
             id,
             name: (*name).to_owned(),
@@ -84,29 +72,9 @@ pub async fn create(moto: &Moto, names: &[&str]) -> Vec<Member> {
     members
 }
 
-/// SDK configuration acting in `account` and `region` through an assumed role.
+/// SDK configuration acting in `account` and `region` through its audit role.
 pub async fn assumed(moto: &Moto, account: &str, region: &str) -> SdkConfig {
-    let sts = aws_sdk_sts::Client::new(&moto.sdk_config().await);
-    let output = sts
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/{AUDIT_ROLE}"))
-        .role_session_name("neptune-cmk-test-seed")
-        .send()
-        .await
-        .unwrap();
-    let credentials = output.credentials().unwrap();
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_owned()))
-        .endpoint_url(moto.endpoint())
-        .credentials_provider(Credentials::new(
-            credentials.access_key_id(),
-            credentials.secret_access_key(),
-            Some(credentials.session_token().to_owned()),
-            None,
-            "assumed",
-        ))
-        .load()
-        .await
+    neptune_cmk_testing::assumed(moto, account, AUDIT_ROLE, region).await
 }
 
 /// An organization of `seeded` members with Neptune resources in both

@@ -264,3 +264,63 @@ async fn aggregator_report_failures_are_rows_and_mistakes_are_named() {
         stderr(&wrong_aggregator)
     );
 }
+
+#[tokio::test]
+async fn the_rule_summary_is_read_past_its_first_page() {
+    let moto = Moto::start();
+    let members = organization::create(&moto, &["dev", "prod"]).await;
+    let mut expected = BTreeMap::new();
+    for member in &members {
+        for region in REGIONS {
+            let resource_id = format!("cluster-{}-{region}", member.name);
+            moto.control(
+                "POST",
+                "compliance",
+                Some(json!({"configRuleName": ORG_RULE, "accountId": member.id, "region": region, "results": [
+                    {"resourceType": "AWS::RDS::DBCluster", "resourceId": resource_id, "complianceType": "NON_COMPLIANT",
+                     "annotation": "storage encryption is off: the cluster's data is not encrypted at rest"},
+                ]})),
+            );
+            expected.insert(
+                (member.id.clone(), region.to_owned(), resource_id),
+                "NON_COMPLIANT".to_owned(),
+            );
+        }
+    }
+    // DescribeAggregateComplianceByConfigRules lists one row per (rule,
+    // account, region), by rule name, at most 1000 a page. 998 rows of
+    // rules whose names sort before the organization rule's ('A' < 'O') put
+    // two of its four rows on the first page and two on the second.
+    for index in 0..998 {
+        moto.control(
+            "POST",
+            "compliance",
+            Some(json!({"configRuleName": format!("Another-rule-{index:03}"), "results": [
+                {"resourceType": "AWS::S3::Bucket", "resourceId": "bucket-1", "complianceType": "COMPLIANT"},
+            ]})),
+        );
+    }
+    create_aggregator(&moto).await;
+    moto.reset_calls();
+
+    let run = neptune_cmk(
+        &moto,
+        &["report", "--aggregator", AGGREGATOR, "--format", "json"],
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&run)).unwrap();
+    let found: BTreeMap<(String, String, String), String> = by_resource(&rows)
+        .into_iter()
+        .map(|(key, (compliance, _, _))| (key, compliance))
+        .collect();
+    assert_eq!(found, expected, "every source, on either page: {rows:#?}");
+    assert_eq!(
+        moto.calls("config:DescribeAggregateComplianceByConfigRules"),
+        2
+    );
+    assert_eq!(
+        moto.calls("config:GetAggregateComplianceDetailsByConfigRule"),
+        4,
+        "one read per account and region of the rule, none of the others"
+    );
+}

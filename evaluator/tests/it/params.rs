@@ -164,21 +164,40 @@ fn the_parameter_contract_matches_the_parser() {
         names, accepted,
         "rule-parameters.json and RuleParameters::NAMES differ"
     );
+    let default = RuleParameters::default();
     for name in &accepted {
-        // Every name parses with an empty value (the default) and no other name does.
+        // Every name takes an empty value as its default, and no other name is accepted.
         let text = format!(r#"{{"{name}":""}}"#);
-        assert!(RuleParameters::parse(Some(&text)).is_ok(), "{name}");
+        assert_eq!(
+            RuleParameters::parse(Some(&text)).unwrap(),
+            default,
+            "{name}"
+        );
     }
-    assert!(RuleParameters::parse(Some(r#"{"allowedKmsKeyArn":""}"#)).is_err());
+    let misspelled = RuleParameters::parse(Some(r#"{"allowedKmsKeyArn":""}"#)).unwrap_err();
+    assert!(
+        misspelled
+            .to_string()
+            .contains("the unknown parameter \"allowedKmsKeyArn\""),
+        "{misspelled}"
+    );
     let level = entries
         .iter()
         .find(|entry| entry["name"] == "desiredEncryptionLevel")
         .unwrap();
     for value in level["values"].as_array().unwrap() {
         let text = format!(r#"{{"desiredEncryptionLevel":{value}}}"#);
-        assert!(RuleParameters::parse(Some(&text)).is_ok(), "{value}");
+        let parsed = RuleParameters::parse(Some(&text)).unwrap();
+        assert_eq!(parsed.desired_level.as_str(), *value, "{value}");
+        assert_eq!(
+            RuleParameters {
+                desired_level: default.desired_level,
+                ..parsed
+            },
+            default,
+            "{value} sets only the level"
+        );
     }
-    let default = RuleParameters::default();
     assert_eq!(level["default"], default.desired_level.as_str());
     let required = entries
         .iter()
@@ -188,4 +207,9 @@ fn the_parameter_contract_matches_the_parser() {
         required["default"],
         default.require_enabled_key.to_string().as_str()
     );
+    for value in required["values"].as_array().unwrap() {
+        let text = format!(r#"{{"requireEnabledKey":{value}}}"#);
+        let parsed = RuleParameters::parse(Some(&text)).unwrap();
+        assert_eq!(parsed.require_enabled_key.to_string(), *value, "{value}");
+    }
 }

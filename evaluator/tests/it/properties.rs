@@ -1,9 +1,10 @@
-//! Properties over arbitrary input: parsing never panics, verdicts are one
-//! of the three values PutEvaluations accepts, annotations always fit.
+//! Properties over arbitrary input: parsing never panics; a verdict that
+//! rests on a key is the one the key's facts call for, and COMPLIANT always
+//! rests on a key; annotations always fit.
 
 use neptune_cmk_evaluator::{
     assess, Annotation, Assessment, ClusterEncryption, Compliance, ConfigurationItem,
-    InvokingEvent, KeyFacts, KeyLookup, KeyManager, KeyOrigin, KeyState, RuleParameters,
+    InvokingEvent, KeyFacts, KeyLookup, KeyManager, KeyOrigin, KeyState, Reason, RuleParameters,
     MAX_ANNOTATION_BYTES,
 };
 use proptest::prelude::*;
@@ -25,6 +26,7 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
             Just("AWS::RDS::DBInstance"),
             Just("2024-01-01T00:00:00.000Z"),
             Just("arn:aws:kms:us-east-1:123456789012:key/k"),
+            Just("arn:aws:kms:us-east-1:999988887777:key/k"),
         ]
         .prop_map(serde_json::Value::from),
     ];
@@ -55,6 +57,7 @@ fn key_lookup() -> impl Strategy<Value = KeyLookup> {
     prop_oneof![
         Just(KeyLookup::NotFound),
         Just(KeyLookup::AccessDenied),
+        Just(KeyLookup::KeyPolicyDenied),
         (any::<bool>(), "[A-Za-z]{0,20}", "[A-Z_]{0,20}", ".{0,300}").prop_map(
             |(aws, state, origin, arn)| {
                 KeyLookup::Found(KeyFacts {
@@ -72,7 +75,32 @@ fn key_lookup() -> impl Strategy<Value = KeyLookup> {
     ]
 }
 
-/// Runs a decision to its end with the given facts.
+/// The reason the decision table gives a resource on a key with these
+/// facts, under the default parameters (`CUSTOMER_MANAGED`, no allow-list,
+/// the key must be Enabled); `None` where no verdict is honest (DescribeKey
+/// denied for a key of the resource's own account, with nothing more known).
+/// Written from the table, not from the evaluator's code.
+fn reason_for_key(lookup: &KeyLookup, key_in_resource_account: bool) -> Option<Reason> {
+    Some(match lookup {
+        KeyLookup::Found(facts) if facts.key_manager == KeyManager::Aws => Reason::AwsManagedKey,
+        KeyLookup::Found(facts) if facts.key_state != KeyState::Enabled => Reason::KeyNotEnabled,
+        // Every customer managed key is at least CUSTOMER_MANAGED.
+        KeyLookup::Found(_) => Reason::CustomerManagedKey,
+        KeyLookup::NotFound => Reason::KeyNotFound,
+        // Denied across accounts: customer managed (AWS managed keys never
+        // cross accounts), whatever the probe of aws/rds said.
+        KeyLookup::AccessDenied | KeyLookup::KeyPolicyDenied if !key_in_resource_account => {
+            Reason::CrossAccountKey
+        }
+        KeyLookup::AccessDenied => return None,
+        KeyLookup::KeyPolicyDenied => Reason::KeyPolicyDeniesDescribe,
+    })
+}
+
+/// Runs a decision to its end with the given facts and checks the verdict:
+/// one resting on the key is the one its facts call for; one reached
+/// without the key is never COMPLIANT (only a key can make a resource so);
+/// the annotation fits.
 fn drive(item: &ConfigurationItem, lookup: &KeyLookup, cluster: &ClusterEncryption) {
     let Ok(mut assessment) = assess(item, false) else {
         return;
@@ -80,21 +108,35 @@ fn drive(item: &ConfigurationItem, lookup: &KeyLookup, cluster: &ClusterEncrypti
     let parameters = RuleParameters::default();
     let evaluation = loop {
         match assessment {
-            Assessment::Decided(evaluation) => break evaluation,
+            Assessment::Decided(evaluation) => {
+                assert_ne!(
+                    evaluation.compliance(),
+                    Compliance::Compliant,
+                    "COMPLIANT without a key: {evaluation}"
+                );
+                break evaluation;
+            }
             Assessment::NeedsCluster(pending) => match pending.resolve(Some(cluster)) {
                 Ok(next) => assessment = next,
                 Err(_) => return,
             },
-            Assessment::NeedsKey(pending) => match pending.decide(lookup, &parameters) {
-                Ok(evaluation) => break evaluation,
-                Err(_) => return,
-            },
+            Assessment::NeedsKey(pending) => {
+                let same_account = pending.key().account_id() == item.header.account_id;
+                let expected = reason_for_key(lookup, same_account);
+                let decided = pending.decide(lookup, &parameters);
+                match (expected, decided) {
+                    (Some(reason), Ok(evaluation)) => {
+                        assert_eq!(evaluation.reason, reason, "{lookup:?}: {evaluation}");
+                        break evaluation;
+                    }
+                    (None, Err(_)) => return,
+                    (expected, decided) => {
+                        panic!("{lookup:?}: expected {expected:?}, decided {decided:?}")
+                    }
+                }
+            }
         }
     };
-    assert!(matches!(
-        evaluation.compliance(),
-        Compliance::Compliant | Compliance::NonCompliant | Compliance::NotApplicable
-    ));
     assert!(evaluation.annotation.as_str().len() <= MAX_ANNOTATION_BYTES);
 }
 

@@ -1,14 +1,16 @@
 //! The bad-input corpus (`tests/fixtures/bad/`) through the real handler:
 //! each file gives a clear, specific error or the correct NOT_APPLICABLE.
 //!
-//! The clients point at a closed loopback port with retries off, so a file
-//! that makes the handler reach AWS fails with a transport error naming the
-//! call and the ARN it used.
+//! The clients point at a loopback endpoint that hangs up on every
+//! connection, with retries off, so a file that makes the handler reach AWS
+//! fails with a transport error naming the call and the ARN it used.
 
 use aws_lambda_events::event::config::ConfigEvent;
 use neptune_cmk_evaluator::{Compliance, MAX_ANNOTATION_BYTES, TRUNCATION_MARKER};
 use neptune_cmk_rule::sink::Collector;
 use neptune_cmk_rule::{Deadline, Rule};
+
+use crate::harness::DeadEndpoint;
 
 enum Expected {
     /// The invocation fails with this `errorType` and message fragment.
@@ -18,10 +20,10 @@ enum Expected {
 }
 use Expected::*;
 
-async fn unreachable_rule() -> Rule {
+async fn unreachable_rule(endpoint: &DeadEndpoint) -> Rule {
     let sdk_config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region("us-east-1")
-        .endpoint_url("http://127.0.0.1:9")
+        .endpoint_url(endpoint.url())
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .credentials_provider(aws_credential_types::Credentials::new(
             "a", "b", None, None, "test",
@@ -38,7 +40,8 @@ fn parse(name: &str, text: &str) -> ConfigEvent {
 }
 
 async fn check(name: &str, text: &str, expected: Expected) {
-    let rule = unreachable_rule().await;
+    let endpoint = DeadEndpoint::hanging_up();
+    let rule = unreachable_rule(&endpoint).await;
     let outcome = rule
         .handle(&parse(name, text), Deadline::none(), |_| {
             Collector::default()

@@ -1,8 +1,14 @@
-//! Fault paths a server cannot produce on demand, with `aws-smithy-mocks`
-//! standing in for the HTTP layer of the real SDK clients.
+//! Fault paths at the SDK's level, with `aws-smithy-mocks` standing in for
+//! the HTTP layer of the real SDK clients: the SDK's own retries of a KMS
+//! error, and a denial read from the SDK's error type. Every mock matches
+//! the request it stands for (`match_requests`), so a call the rule should
+//! not make, or makes with other input, finds no answer and fails the test.
+//! What the launcher can produce (FailedEvaluations, throttled writes,
+//! denials by key) is tested against it, in `handler.rs`.
 
-use aws_sdk_config::operation::put_evaluations::PutEvaluationsOutput;
-use aws_sdk_config::types::{ComplianceType, Evaluation};
+use aws_sdk_config::operation::put_evaluations::{PutEvaluationsInput, PutEvaluationsOutput};
+use aws_sdk_config::types::ComplianceType;
+use aws_sdk_kms::operation::describe_key::DescribeKeyInput;
 use aws_sdk_kms::operation::describe_key::{DescribeKeyError, DescribeKeyOutput};
 use aws_sdk_kms::types::{KeyManagerType, KeyMetadata, KeyState, OriginType};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -60,6 +66,24 @@ fn change_event() -> aws_lambda_events::event::config::ConfigEvent {
     )
 }
 
+/// DescribeKey of `key_id`, exactly.
+fn describes(key_id: &'static str) -> impl Fn(&DescribeKeyInput) -> bool {
+    move |request| request.key_id() == Some(key_id)
+}
+
+/// PutEvaluations of the change event's one COMPLIANT evaluation, with its
+/// token.
+fn puts_the_change(request: &PutEvaluationsInput) -> bool {
+    let evaluations = request.evaluations();
+    request.result_token() == Some("token-1")
+        && evaluations.len() == 1
+        && evaluations[0].compliance_resource_type() == "AWS::RDS::DBCluster"
+        && evaluations[0].compliance_resource_id() == "cluster-GRAPH"
+        && evaluations[0].compliance_type() == &ComplianceType::Compliant
+}
+
+/// A Neptune client that answers nothing: a change of a cluster needs no
+/// Neptune call.
 fn unused_neptune() -> aws_sdk_neptune::Client {
     mock_client!(aws_sdk_neptune, RuleMode::MatchAny, &[])
 }
@@ -89,25 +113,16 @@ fn fast_retrying_kms(describe_key: &aws_smithy_mocks::Rule) -> aws_sdk_kms::Clie
     )
 }
 
-/// The change event's evaluation, as Config reports it in `FailedEvaluations`.
-fn failed_evaluation() -> Evaluation {
-    Evaluation::builder()
-        .compliance_resource_type("AWS::RDS::DBCluster")
-        .compliance_resource_id("cluster-GRAPH")
-        .compliance_type(ComplianceType::Compliant)
-        .ordering_timestamp(aws_smithy_types::DateTime::from_secs(0))
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn kms_throttling_then_success() {
     let describe_key = mock!(aws_sdk_kms::Client::describe_key)
+        .match_requests(describes(KEY))
         .sequence()
         .error(throttling)
         .output(customer_key)
         .build();
     let put = mock!(aws_sdk_config::Client::put_evaluations)
+        .match_requests(puts_the_change)
         .then_output(|| PutEvaluationsOutput::builder().build());
     let kms = fast_retrying_kms(&describe_key);
     let config = mock_client!(aws_sdk_config, RuleMode::Sequential, &[&put]);
@@ -128,14 +143,14 @@ async fn kms_throttling_then_success() {
 #[tokio::test]
 async fn kms_throttling_that_persists_fails_the_invocation_and_writes_nothing() {
     let describe_key = mock!(aws_sdk_kms::Client::describe_key)
+        .match_requests(describes(KEY))
         .sequence()
         .error(throttling)
         .times(10)
         .build();
-    let put = mock!(aws_sdk_config::Client::put_evaluations)
-        .then_output(|| PutEvaluationsOutput::builder().build());
     let kms = fast_retrying_kms(&describe_key);
-    let config = mock_client!(aws_sdk_config, RuleMode::Sequential, &[&put]);
+    // Nothing is judged, so nothing may be written.
+    let config = mock_client!(aws_sdk_config, RuleMode::MatchAny, &[]);
     let rule = rule_with(Clients {
         config,
         kms,
@@ -155,75 +170,6 @@ async fn kms_throttling_that_persists_fails_the_invocation_and_writes_nothing() 
         3,
         "bounded: the SDK's three attempts"
     );
-    assert_eq!(put.num_calls(), 0);
-}
-
-#[tokio::test]
-async fn partial_failed_evaluations_are_resent() {
-    let describe_key = mock!(aws_sdk_kms::Client::describe_key).then_output(customer_key);
-    let failed = failed_evaluation();
-    let put = mock!(aws_sdk_config::Client::put_evaluations)
-        .sequence()
-        .output(move || {
-            PutEvaluationsOutput::builder()
-                .failed_evaluations(failed.clone())
-                .build()
-        })
-        .output(|| PutEvaluationsOutput::builder().build())
-        .build();
-    let kms = mock_client!(aws_sdk_kms, RuleMode::Sequential, &[&describe_key]);
-    let config = mock_client!(aws_sdk_config, RuleMode::Sequential, &[&put]);
-    let rule = rule_with(Clients {
-        config,
-        kms,
-        neptune: unused_neptune(),
-    })
-    .await;
-    let (outcome, writer) = lambda_with(&rule, &change_event(), Deadline::none(), fast_retry())
-        .await
-        .unwrap();
-    assert_eq!((outcome.written, writer.calls()), (1, 2));
-    assert_eq!(put.num_calls(), 2);
-}
-
-#[tokio::test]
-async fn failed_evaluations_that_persist_fail_the_invocation() {
-    let describe_key = mock!(aws_sdk_kms::Client::describe_key).then_output(customer_key);
-    let failed = failed_evaluation();
-    let put = mock!(aws_sdk_config::Client::put_evaluations)
-        .sequence()
-        .output(move || {
-            PutEvaluationsOutput::builder()
-                .failed_evaluations(failed.clone())
-                .build()
-        })
-        .times(3)
-        .build();
-    let kms = mock_client!(aws_sdk_kms, RuleMode::Sequential, &[&describe_key]);
-    let config = mock_client!(aws_sdk_config, RuleMode::Sequential, &[&put]);
-    let rule = rule_with(Clients {
-        config,
-        kms,
-        neptune: unused_neptune(),
-    })
-    .await;
-    let error = lambda_with(&rule, &change_event(), Deadline::none(), fast_retry())
-        .await
-        .unwrap_err();
-    assert_eq!(error.error_type(), "PutEvaluationsFailed");
-    assert!(
-        error
-            .to_string()
-            .contains("after 3 attempts: 1 evaluation(s) not written"),
-        "{error}"
-    );
-    assert!(
-        error
-            .to_string()
-            .contains("AWS::RDS::DBCluster cluster-GRAPH"),
-        "{error}"
-    );
-    assert_eq!(put.num_calls(), 3, "bounded retries");
 }
 
 #[tokio::test]
@@ -238,12 +184,13 @@ async fn same_account_access_denied_from_the_sdk() {
                 .build(),
         )
     };
-    let describe_key = mock!(aws_sdk_kms::Client::describe_key)
-        .sequence()
-        .error(denied)
-        .error(denied)
-        .build();
-    let kms = mock_client!(aws_sdk_kms, RuleMode::Sequential, &[&describe_key]);
+    let key = mock!(aws_sdk_kms::Client::describe_key)
+        .match_requests(describes(KEY))
+        .then_error(denied);
+    let probe = mock!(aws_sdk_kms::Client::describe_key)
+        .match_requests(describes("alias/aws/rds"))
+        .then_error(denied);
+    let kms = mock_client!(aws_sdk_kms, RuleMode::Sequential, &[&key, &probe]);
     let config = mock_client!(aws_sdk_config, RuleMode::MatchAny, &[]);
     let rule = rule_with(Clients {
         config,
@@ -256,8 +203,8 @@ async fn same_account_access_denied_from_the_sdk() {
         .unwrap_err();
     assert_eq!(error.error_type(), "MissingPermission");
     assert_eq!(
-        describe_key.num_calls(),
-        2,
+        (key.num_calls(), probe.num_calls()),
+        (1, 1),
         "the key, then the alias/aws/rds probe"
     );
 }

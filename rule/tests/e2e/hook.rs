@@ -630,7 +630,7 @@ async fn a_lookup_that_outlives_the_deadline_fails_in_time_naming_it() {
     let world = World::start().await;
     let key = world.fleet.customer_key().await;
     world.moto.fault(json!({
-        "operation": "DescribeKey", "service": "kms", "delay_seconds": 30, "count": "unlimited"
+        "operation": "DescribeKey", "service": "kms", "delay_seconds": 600, "count": "unlimited"
     }));
     // Lambda gives this invocation 4 s: the hook answers before, not at 30 s.
     let mut bootstrap =

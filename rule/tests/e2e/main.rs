@@ -5,6 +5,8 @@
 //! The moto launcher is `tests/moto/launcher.py`; `make test` installs its
 //! pinned environment and passes the interpreter in `NEPTUNE_CMK_PYTHON`.
 
+use std::time::Duration;
+
 use aws_lambda_events::event::config::ConfigEvent;
 use neptune_cmk_rule::writer::{EvaluationWriter, RetryPolicy};
 use neptune_cmk_rule::{Deadline, Error, Outcome, Rule};
@@ -19,6 +21,10 @@ mod freshness;
 mod handler;
 /// The CloudFormation Lambda Hook through the bootstrap, one test per row.
 mod hook;
+/// The bootstrap's metrics on every failure, and the CDK's alarms on them.
+mod metrics;
+/// An organization rule: a member account judged through its execution role.
+mod organization;
 /// Starting moto, its control API, seeding a fleet with the SDK (shared with
 /// the CLI's tests).
 mod harness {
@@ -39,6 +45,24 @@ macro_rules! fixture {
             $path
         ))
     };
+}
+
+/// The time a test gives work that must be done before a deadline it then
+/// waits out (a deadline test cannot end sooner): far above what that work
+/// takes (well under a second), so that only a hang can fail the test. It
+/// stays below the SDK's 10-second attempt timeout of the bootstrap, so the
+/// deadline, not that timeout, ends a call that never answers.
+pub const BEYOND_ANY_REAL_WORK: Duration = Duration::from_secs(8);
+
+/// A hang guard, not a performance bound: far above how long any awaited
+/// work takes (seconds at most), it only turns a hang into a failure.
+pub const HANG_GUARD: Duration = Duration::from_secs(300);
+
+/// Awaits `future`, failing the test only if it hangs ([`HANG_GUARD`]).
+pub async fn unless_hung<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(HANG_GUARD, future)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not end within the hang guard ({HANG_GUARD:?})"))
 }
 
 /// Handles `event` as the Lambda does (the PutEvaluations writer, default

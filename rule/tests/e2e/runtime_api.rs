@@ -1,10 +1,8 @@
 //! The compiled `neptune-cmk-rule` bootstrap, driven through a small Lambda
 //! Runtime API server, against moto.
 
-use serde_json::Value;
-
 use crate::harness::*;
-use crate::runtime::{Bootstrap, Report};
+use crate::runtime::{emf_lines, Bootstrap, Report};
 
 #[tokio::test]
 async fn bootstrap_answers_events_and_reports_errors_without_dying() {
@@ -89,11 +87,7 @@ async fn bootstrap_answers_events_and_reports_errors_without_dying() {
 /// every declared metric has a numeric value, the dimension is present, and
 /// the failed invocation reports what it lost.
 fn check_emf_lines(logs: &str) {
-    let lines: Vec<Value> = logs
-        .lines()
-        .filter(|line| line.starts_with("{\"_aws\""))
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let lines = emf_lines(logs);
     assert_eq!(lines.len(), 3, "one per invocation: {logs}");
     for line in &lines {
         let directive = &line["_aws"]["CloudWatchMetrics"][0];

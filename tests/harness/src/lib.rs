@@ -4,6 +4,14 @@
 //!
 //! The launcher runs in the project's Python venv; `make test` passes its
 //! interpreter in `NEPTUNE_CMK_PYTHON` (default: `<workspace>/.venv/bin/python`).
+//! It refuses AssumeRole of a role that does not exist, as STS does: a test
+//! creates every role it assumes ([`create_role`]).
+
+mod endpoints;
+mod org;
+
+pub use endpoints::DeadEndpoint;
+pub use org::{assumed, create_member, create_organization, create_role, ORGANIZATION_ACCESS_ROLE};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -28,7 +36,8 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `tests/moto/launcher.py` on a free loopback port.
+    /// Starts `tests/moto/launcher.py` on a free loopback port, with
+    /// AssumeRole requiring the role to exist (`--check-assume-role`).
     pub fn start() -> Self {
         let python = std::env::var("NEPTUNE_CMK_PYTHON").unwrap_or_else(|_| {
             let venv = workspace_root().join(".venv/bin/python");
@@ -37,6 +46,7 @@ impl Moto {
         let mut child = Command::new(&python)
             .arg(workspace_root().join("tests/moto/launcher.py"))
             .args(["--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-eof"])
+            .arg("--check-assume-role")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -156,6 +166,14 @@ impl Moto {
     /// Queues a fault (see tests/moto/README.md, "Faults").
     pub fn fault(&self, fault: Value) {
         self.control("POST", "faults", Some(fault));
+    }
+
+    /// AWS calls being answered now, and those of them asleep in a latency
+    /// or a fault's `delay_seconds`: `(in flight, sleeping)`.
+    pub fn in_flight(&self) -> (u64, u64) {
+        let answer = self.control("GET", "concurrency", None);
+        let count = |name: &str| answer[name].as_u64().expect("a count");
+        (count("inFlight"), count("sleeping"))
     }
 }
 
