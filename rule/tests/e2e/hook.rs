@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::fixture;
 use crate::harness::*;
 use crate::runtime::{Bootstrap, Report};
+use crate::{fixture, BEYOND_ANY_REAL_WORK};
 
 /// A moto server, a fleet to seed it, and the bootstrap answering hooks.
 struct World {
@@ -632,9 +632,11 @@ async fn a_lookup_that_outlives_the_deadline_fails_in_time_naming_it() {
     world.moto.fault(json!({
         "operation": "DescribeKey", "service": "kms", "delay_seconds": 600, "count": "unlimited"
     }));
-    // Lambda gives this invocation 4 s: the hook answers before, not at 30 s.
-    let mut bootstrap =
-        Bootstrap::start_with_time_limit(&world.moto, &[], Duration::from_secs(4)).await;
+    // Lambda gives this invocation its answer margin and far more than the
+    // work before the lookup takes: the deadline, not the SDK's 10-second
+    // attempt timeout nor the 25-second hook budget, ends the lookup.
+    let time_limit = Duration::from_secs(2) + BEYOND_ANY_REAL_WORK;
+    let mut bootstrap = Bootstrap::start_with_time_limit(&world.moto, &[], time_limit).await;
     let answer = answer(
         &mut bootstrap,
         "slow",
@@ -642,4 +644,9 @@ async fn a_lookup_that_outlives_the_deadline_fails_in_time_naming_it() {
     )
     .await;
     assert_internal_failure(&answer, CREATE_TOKEN, "Lambda deadline");
+    assert_eq!(
+        world.moto.in_flight(),
+        (1, 1),
+        "the lookup was cut, not answered: it still sleeps in the server"
+    );
 }
