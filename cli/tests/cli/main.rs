@@ -34,7 +34,7 @@ macro_rules! fixture {
     ($path:literal) => {
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../tests/fixtures/",
+            "/tests/fixtures/",
             $path
         ))
     };
