@@ -13,6 +13,8 @@ mod check;
 mod evaluate;
 /// The findings formats (OCSF, ASFF) and the HTML report, validated.
 mod findings;
+/// Neptune Analytics graphs in `audit`, single account and organization.
+mod graphs;
 /// `check` on hostile input: deep nesting, alias bombs, cycles, binary and empty files.
 mod hostile;
 /// `audit --organization` against an organization in moto.
@@ -23,6 +25,8 @@ mod organization;
 mod remediate;
 /// `report --aggregator` over results the rule wrote in member accounts.
 mod report;
+/// `completions` in every shell, `man` pages.
+mod shell;
 
 use std::process::{Command, Output};
 
