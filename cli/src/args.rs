@@ -328,6 +328,11 @@ pub struct CheckArgs {
     /// UNVERIFIED fails the check (exit 1) like NON_COMPLIANT.
     #[arg(long)]
     pub strict: bool,
+    /// Skip a named file that is not a template, plan or Terraform source
+    /// (as a directory search does) and pass when nothing is left: for
+    /// pre-commit, which hands over every JSON and YAML file of a commit.
+    #[arg(long)]
+    pub skip_other_files: bool,
     /// Region and profile.
     #[command(flatten)]
     pub aws: AwsFlags,

@@ -1,6 +1,7 @@
 //! Scanning (account, region) targets: each one sweep of the rule
 //! (`neptune_cmk_rule::sweep`) with a sink that turns judgements into rows,
-//! many at once under one limit; and the regions to scan. A target that
+//! beside the target's Neptune Analytics graphs (`graphs`), many at once
+//! under one limit; and the regions to scan. A target that
 //! fails becomes an error row; the others carry on.
 
 use std::sync::Arc;

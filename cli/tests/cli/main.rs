@@ -21,6 +21,8 @@ mod hostile;
 mod org_audit;
 /// A seeded organization shared by the organization and report tests.
 mod organization;
+/// `check --skip-other-files`, as the pre-commit hook runs it.
+mod precommit;
 /// `remediate plan` against moto.
 mod remediate;
 /// `report --aggregator` over results the rule wrote in member accounts.
