@@ -34,6 +34,11 @@ pub enum Command {
         #[command(subcommand)]
         command: RemediateCommand,
     },
+    /// Print a shell completion script for bash, zsh, fish or PowerShell.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write every page (one per subcommand)
+    /// into a directory; generated from these same definitions.
+    Man(ManArgs),
 }
 
 /// `remediate` subcommands.
@@ -44,6 +49,36 @@ pub enum RemediateCommand {
     /// Run the plan up to a new cluster the rule judges COMPLIANT; never
     /// changes the source, and prints the cut-over for a human.
     Apply(ApplyArgs),
+}
+
+/// `neptune-cmk completions`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// `neptune-cmk man`.
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write neptune-cmk.1 and a page per subcommand (neptune-cmk-audit.1,
+    /// …) into DIR instead of printing neptune-cmk.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// The shells `completions` writes scripts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash (with the bash-completion package).
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
 }
 
 /// How audit rows are printed.
@@ -293,6 +328,11 @@ pub struct CheckArgs {
     /// UNVERIFIED fails the check (exit 1) like NON_COMPLIANT.
     #[arg(long)]
     pub strict: bool,
+    /// Skip a named file that is not a template, plan or Terraform source
+    /// (as a directory search does) and pass when nothing is left: for
+    /// pre-commit, which hands over every JSON and YAML file of a commit.
+    #[arg(long)]
+    pub skip_other_files: bool,
     /// Region and profile.
     #[command(flatten)]
     pub aws: AwsFlags,

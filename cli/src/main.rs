@@ -8,6 +8,8 @@
 //!   and region, in the same formats as `audit`.
 //! - `check`: the rule's verdict on CloudFormation, CDK and Terraform
 //!   before deploy.
+//! - `completions`, `man`: a shell completion script and the man page,
+//!   generated from the same definitions as the parser.
 //! - `remediate plan`: the ordered `aws neptune …` steps to move a cluster
 //!   onto a customer managed key; it changes nothing. `remediate apply`:
 //!   those steps performed, up to a new cluster the rule judges COMPLIANT.
@@ -28,6 +30,8 @@
 mod args;
 mod commands;
 mod error;
+mod graphs;
+mod judged;
 mod org;
 mod output;
 mod progress;
@@ -41,7 +45,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{Cli, Command};
-use commands::{audit, check, evaluate, remediate, report};
+use commands::{audit, check, evaluate, remediate, report, shell};
 use error::Error;
 use status::{Status, EXIT_ERROR};
 
@@ -70,5 +74,7 @@ async fn run(cli: Cli) -> Result<Status, Error> {
         Command::Report(args) => report::run(&args).await,
         Command::Check(args) => check::run(&args).await,
         Command::Remediate { command } => remediate::run(&command).await,
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
 }

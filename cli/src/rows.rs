@@ -106,10 +106,12 @@ impl Row {
         }
     }
 
-    /// `DBCluster` for `AWS::RDS::DBCluster`.
+    /// `DBCluster` for `AWS::RDS::DBCluster`, `Graph` for
+    /// `AWS::NeptuneGraph::Graph`.
     pub fn short_type(&self) -> &str {
-        self.resource_type
-            .strip_prefix("AWS::RDS::")
+        ["AWS::RDS::", "AWS::NeptuneGraph::"]
+            .iter()
+            .find_map(|prefix| self.resource_type.strip_prefix(prefix))
             .unwrap_or(&self.resource_type)
     }
 

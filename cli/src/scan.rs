@@ -1,6 +1,7 @@
 //! Scanning (account, region) targets: each one sweep of the rule
 //! (`neptune_cmk_rule::sweep`) with a sink that turns judgements into rows,
-//! many at once under one limit; and the regions to scan. A target that
+//! beside the target's Neptune Analytics graphs (`graphs`), many at once
+//! under one limit; and the regions to scan. A target that
 //! fails becomes an error row; the others carry on.
 
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use aws_sdk_account::types::RegionOptStatus;
 use indicatif::ProgressBar;
-use neptune_cmk_evaluator::{KeyLookup, RuleParameters, Scope, Timestamp};
+use neptune_cmk_evaluator::{RuleParameters, Scope, Timestamp};
 use neptune_cmk_rule::aws::{self, failed};
 use neptune_cmk_rule::fact_cache::Judgement;
 use neptune_cmk_rule::sweep::{self, JudgementSink, SweepContext, Unjudged};
@@ -17,7 +18,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::error::Error;
-use crate::rows::{Account, Row, RowVerdict};
+use crate::graphs;
+use crate::judged::Judged;
+use crate::rows::{Account, Row};
 use crate::sdk;
 
 /// The check every audit row answers; also the findings' generator id.
@@ -114,7 +117,17 @@ async fn scan(target: &ScanTarget, partition: &str, parameters: &RuleParameters)
         rows: Vec::new(),
     };
     let failed = |message: String| Row::error(&target.account, Some(&target.region), message);
-    match sweep::sweep(&context, &mut sink).await {
+    // Neptune Analytics graphs are listed beside the sweep: Config records
+    // none, so the rule's sweep never sees them.
+    let graphs = graphs::Graphs {
+        config: &target.config,
+        clients: &clients,
+        account: &target.account,
+        region: &target.region,
+    };
+    let (swept, mut graph_rows) =
+        tokio::join!(sweep::sweep(&context, &mut sink), graphs.rows(parameters));
+    let mut rows = match swept {
         Ok(report) => {
             let mut rows = sink.rows;
             if let Some(stopped) = report.stopped {
@@ -125,7 +138,9 @@ async fn scan(target: &ScanTarget, partition: &str, parameters: &RuleParameters)
             rows
         }
         Err(error) => vec![failed(error.to_string())],
-    }
+    };
+    rows.append(&mut graph_rows);
+    rows
 }
 
 /// Turns judgements into rows for one account and region.
@@ -141,45 +156,22 @@ impl JudgementSink for Collect<'_> {
         judgement: Judgement,
         identifier: Option<String>,
     ) -> Result<(), neptune_cmk_rule::Error> {
-        let (key_arn, lookup) = match judgement.key {
-            Some(key) => (Some(key.arn), Some(key.lookup)),
-            None => (None, None),
-        };
-        let (key_manager, key_state) = match &lookup {
-            Some(KeyLookup::Found(facts)) => (
-                Some(facts.key_manager.as_str().to_owned()),
-                Some(facts.key_state.as_str().to_owned()),
-            ),
-            // Otherwise the lookup's own name says what is known.
-            Some(KeyLookup::NotFound) => (None, Some("NotFound".to_owned())),
-            Some(KeyLookup::AccessDenied) => (None, Some("AccessDenied".to_owned())),
-            Some(KeyLookup::KeyPolicyDenied) => (None, Some("KeyPolicyDenied".to_owned())),
-            None => (None, None),
-        };
-        let evaluation = judgement.evaluation;
         let identifier = identifier.unwrap_or_default();
         let target = self.target;
-        self.rows.push(Row {
-            account: target.account.clone(),
-            region: target.region.clone(),
-            arn: resource_arn(
-                self.partition,
-                &target.region,
-                &target.account.id,
-                &evaluation.resource_type,
-                &identifier,
-            ),
-            resource_type: evaluation.resource_type,
+        let arn = resource_arn(
+            self.partition,
+            &target.region,
+            &target.account.id,
+            &judgement.evaluation.resource_type,
+            &identifier,
+        );
+        let judged = Judged {
+            account: &target.account,
+            region: &target.region,
+            arn,
             identifier,
-            resource_id: evaluation.resource_id,
-            encrypted: judgement.encrypted,
-            key_arn,
-            key_manager,
-            key_state,
-            verdict: RowVerdict::Judged(evaluation.reason.compliance()),
-            reason: Some(evaluation.reason),
-            annotation: evaluation.annotation.as_str().to_owned(),
-        });
+        };
+        self.rows.push(judged.row(judgement));
         Ok(())
     }
 

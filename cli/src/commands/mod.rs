@@ -6,3 +6,4 @@ pub mod check;
 pub mod evaluate;
 pub mod remediate;
 pub mod report;
+pub mod shell;

@@ -9,7 +9,7 @@ use neptune_cmk_testing::*;
 use crate::{neptune_cmk, stderr, stdout};
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/templates")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates")
 }
 
 /// The corpus, as a CI job would check it: every format, one exit code.

@@ -298,7 +298,7 @@ fn import_with_botocore(moto: &Moto, path: &std::path::Path) -> Value {
     let output = Command::new(python)
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/cli/asff_check.py"
+            "/cli/tests/cli/asff_check.py"
         ))
         .arg(moto.endpoint())
         .arg(path)

@@ -13,16 +13,22 @@ mod check;
 mod evaluate;
 /// The findings formats (OCSF, ASFF) and the HTML report, validated.
 mod findings;
+/// Neptune Analytics graphs in `audit`, single account and organization.
+mod graphs;
 /// `check` on hostile input: deep nesting, alias bombs, cycles, binary and empty files.
 mod hostile;
 /// `audit --organization` against an organization in moto.
 mod org_audit;
 /// A seeded organization shared by the organization and report tests.
 mod organization;
+/// `check --skip-other-files`, as the pre-commit hook runs it.
+mod precommit;
 /// `remediate plan` against moto.
 mod remediate;
 /// `report --aggregator` over results the rule wrote in member accounts.
 mod report;
+/// `completions` in every shell, `man` pages.
+mod shell;
 
 use std::process::{Command, Output};
 
@@ -34,7 +40,7 @@ macro_rules! fixture {
     ($path:literal) => {
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../tests/fixtures/",
+            "/tests/fixtures/",
             $path
         ))
     };

@@ -39,8 +39,10 @@ impl File {
 }
 
 /// Every file under `paths`, in a stable order (sorted per directory); a
-/// file named and also found (or two named files of one module) once.
-pub(super) fn collect(paths: &[PathBuf]) -> Vec<File> {
+/// file named and also found (or two named files of one module) once. A
+/// named file that is no template is an error when `named` holds, else it
+/// is skipped like one found in a directory.
+pub(super) fn collect(paths: &[PathBuf], named: bool) -> Vec<File> {
     let mut files = Vec::new();
     for path in paths {
         if path.as_os_str() == STDIN {
@@ -48,7 +50,7 @@ pub(super) fn collect(paths: &[PathBuf]) -> Vec<File> {
         } else if path.is_dir() {
             walk(path, &mut files);
         } else {
-            files.push(read(path, true));
+            files.push(read(path, named));
             if is_terraform_source(path) {
                 module_siblings(path, &mut files);
             }
