@@ -390,6 +390,55 @@ def test_cluster_members_follow_instance_creation_and_deletion(endpoint: str) ->
     assert members("m1") == [("r2", False), ("w", True)]
 
 
+def test_reserved_tag_keys_are_rejected_and_system_tags_seeded(endpoint: str) -> None:
+    neptune = client(endpoint, "neptune")
+    for key in ("aws:cloudformation:stack-name", "AWS:CloudFormation:logical-id"):
+        with pytest.raises(ClientError) as raised:
+            neptune.create_db_cluster(DBClusterIdentifier="t1", Engine="neptune",
+                                      Tags=[{"Key": "team", "Value": "g"}, {"Key": key, "Value": "v"}])
+        assert error_code(raised.value) == "InvalidParameterValue"
+        assert 'reserved prefix "aws:"' in str(raised.value)
+    assert neptune.describe_db_clusters(Filters=[{"Name": "engine", "Values": ["neptune"]}])["DBClusters"] == []
+    arn = neptune.create_db_cluster(DBClusterIdentifier="t1", Engine="neptune",
+                                    Tags=[{"Key": "team", "Value": "g"}])["DBCluster"]["DBClusterArn"]
+    with pytest.raises(ClientError) as raised:
+        neptune.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "aws:x", "Value": "v"}])
+    assert error_code(raised.value) == "InvalidParameterValue"
+    with pytest.raises(ClientError):
+        neptune.create_db_instance(DBInstanceIdentifier="t1-1", DBInstanceClass="db.r5.large", Engine="neptune",
+                                   DBClusterIdentifier="t1", Tags=[{"Key": "aws:x", "Value": "v"}])
+    neptune.create_db_cluster_snapshot(DBClusterIdentifier="t1", DBClusterSnapshotIdentifier="t1-s")
+    with pytest.raises(ClientError):
+        neptune.restore_db_cluster_from_snapshot(DBClusterIdentifier="t2", SnapshotIdentifier="t1-s",
+                                                 Engine="neptune", Tags=[{"Key": "aws:x", "Value": "v"}])
+    # What CloudFormation puts on a stack's resources, seeded as AWS itself tags.
+    control(endpoint, "POST", "system_tags", {"arn": arn, "tags": {"aws:cloudformation:stack-name": "graph"}})
+    tags = neptune.list_tags_for_resource(ResourceName=arn)["TagList"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("aws:cloudformation:stack-name", "graph"), ("team", "g")]
+
+
+def test_roles_global_clusters_and_event_subscriptions(endpoint: str) -> None:
+    """The calls the remediation reads and makes, through the Neptune client (the primary flag is patched)."""
+    neptune = client(endpoint, "neptune")
+    arn = neptune.create_db_cluster(DBClusterIdentifier="g1", Engine="neptune")["DBCluster"]["DBClusterArn"]
+    neptune.describe_db_clusters(DBClusterIdentifier="g1")  # creating -> available
+    role = "arn:aws:iam::123456789012:role/NeptuneML"
+    neptune.add_role_to_db_cluster(DBClusterIdentifier="g1", RoleArn=role, FeatureName="SageMaker")
+    [found] = neptune.describe_db_clusters(DBClusterIdentifier="g1")["DBClusters"]
+    assert [(r["RoleArn"], r.get("FeatureName")) for r in found["AssociatedRoles"]] == [(role, "SageMaker")]
+    with pytest.raises(ClientError) as raised:
+        neptune.add_role_to_db_cluster(DBClusterIdentifier="g1", RoleArn=role, FeatureName="SageMaker")
+    assert error_code(raised.value) == "DBClusterRoleAlreadyExists"
+    neptune.create_global_cluster(GlobalClusterIdentifier="graph-global", SourceDBClusterIdentifier=arn)
+    [global_cluster] = neptune.describe_global_clusters()["GlobalClusters"]
+    assert global_cluster["GlobalClusterIdentifier"] == "graph-global"
+    assert [(m["DBClusterArn"], m["IsWriter"]) for m in global_cluster["GlobalClusterMembers"]] == [(arn, True)]
+    neptune.create_event_subscription(SubscriptionName="alarms", SnsTopicArn="arn:aws:sns:us-east-1:123456789012:t",
+                                      SourceType="db-cluster", SourceIds=["g1"])
+    [subscription] = neptune.describe_event_subscriptions()["EventSubscriptionsList"]
+    assert (subscription["CustSubscriptionId"], subscription["SourceIdsList"]) == ("alarms", ["g1"])
+
+
 def test_kms_key_id_like_aws(endpoint: str) -> None:
     neptune, kms = client(endpoint, "neptune"), client(endpoint, "kms")
     cmk = kms.create_key()["KeyMetadata"]

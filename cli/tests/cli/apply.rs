@@ -709,3 +709,143 @@ async fn a_new_cluster_the_rule_rejects_fails_verification() {
     assert!(report.contains(&expected), "{report}");
     assert!(report.contains("  cluster graph-v-cmk\n"), "{report}");
 }
+
+/// A cluster CloudFormation made carries `aws:cloudformation:*` tags, which
+/// the server (like AWS) refuses in any request, and an IAM role: the new
+/// cluster gets the role with its feature and the cluster's own tags, and
+/// the plan names the tags it left out.
+#[tokio::test]
+async fn cloudformation_cluster_keeps_its_role_and_its_own_tags() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let key = key.arn().unwrap();
+    let aws_rds = fleet.aws_rds_key().await;
+    fleet.cluster("graph-cfn", "neptune", aws_rds.arn()).await;
+    let arn = fleet.cluster_arn("graph-cfn").await;
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/NeptuneML");
+    fleet
+        .neptune
+        .add_role_to_db_cluster()
+        .db_cluster_identifier("graph-cfn")
+        .role_arn(&role)
+        .feature_name("SageMaker")
+        .send()
+        .await
+        .unwrap();
+    fleet
+        .neptune
+        .add_tags_to_resource()
+        .resource_name(&arn)
+        .tags(Tag::builder().key("team").value("graph").build())
+        .send()
+        .await
+        .unwrap();
+    moto.control(
+        "POST",
+        "system_tags",
+        Some(json!({"arn": arn, "tags": {
+            "aws:cloudformation:stack-name": "graph",
+            "aws:cloudformation:logical-id": "GraphCluster",
+        }})),
+    );
+    instance(
+        &fleet,
+        "graph-cfn-1",
+        "graph-cfn",
+        "db.r6g.large",
+        "us-east-1a",
+        0,
+    )
+    .await;
+    slow_creation(&moto, DESCRIBES_UNTIL_AVAILABLE);
+
+    let output = apply(&moto, "graph-cfn", key, &[]);
+
+    assert_polled_and_printed_cut_over(&output, "graph-cfn");
+    let text = stdout(&output);
+    for expected in [
+        "Not copied from graph-cfn: aws:cloudformation:logical-id, aws:cloudformation:stack-name",
+        "CloudFormation re-tags the resources it manages",
+        &format!("attaching role {role} (SageMaker) to cluster graph-cfn-cmk"),
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert_migrated(&moto, "graph-cfn", key).await;
+    let new = fleet
+        .neptune
+        .describe_db_clusters()
+        .db_cluster_identifier("graph-cfn-cmk")
+        .send()
+        .await
+        .unwrap()
+        .db_clusters
+        .unwrap()
+        .remove(0);
+    let roles: Vec<_> = new
+        .associated_roles()
+        .iter()
+        .map(|found| (found.role_arn().unwrap(), found.feature_name()))
+        .collect();
+    assert_eq!(roles, [(role.as_str(), Some("SageMaker"))]);
+    assert_eq!(
+        tags_of(&fleet, new.db_cluster_arn().unwrap()).await,
+        [("team".to_owned(), "graph".to_owned())]
+    );
+    assert_eq!(moto.calls("rds:AddRoleToDBCluster"), 1);
+    assert_source_never_written(&moto);
+}
+
+/// A member of a global database is refused before anything is made, with
+/// the global cluster and the plan command named.
+#[tokio::test]
+async fn a_global_database_member_is_refused_and_nothing_is_created() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    fleet.cluster("graph-g", "neptune", None).await;
+    let arn = fleet.cluster_arn("graph-g").await;
+    fleet
+        .neptune
+        .create_global_cluster()
+        .global_cluster_identifier("graph-global")
+        .source_db_cluster_identifier(&arn)
+        .send()
+        .await
+        .unwrap();
+    moto.reset_calls();
+
+    let output = apply(&moto, "graph-g", key.arn().unwrap(), &[]);
+
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let message = stderr(&output);
+    for expected in [
+        "graph-g is a member of a global database",
+        "Nothing was created",
+        "neptune-cmk remediate plan --cluster graph-g",
+        "primary of global database graph-global",
+    ] {
+        assert!(
+            message.contains(expected),
+            "missing {expected:?} in:\n{message}"
+        );
+    }
+    for operation in [
+        "CreateDBClusterSnapshot",
+        "RestoreDBClusterFromSnapshot",
+        "RestoreDBClusterToPointInTime",
+        "CreateDBInstance",
+        "AddRoleToDBCluster",
+    ] {
+        assert_eq!(moto.calls(&format!("rds:{operation}")), 0, "{operation}");
+    }
+    let plan = neptune_cmk(&moto, &["remediate", "plan", "--cluster", "graph-g"]);
+    let text = stdout(&plan);
+    assert!(
+        text.contains(
+            "create-global-cluster --region us-east-1 --global-cluster-identifier graph-global-cmk"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("remove-from-global-cluster"), "{text}");
+}

@@ -27,6 +27,8 @@ PATCHES: list[Callable[[], None]] = [
     rds.patch_rds_paging,
     rds.patch_rds_cluster_members_index,
     rds.patch_rds_snapshot_quota,
+    rds.patch_rds_reserved_tag_keys,
+    rds.patch_rds_global_cluster_primary,
     neptune.patch_neptune_create_cluster,
     neptune.patch_serverless_instances,
     neptune.patch_neptune_restore_from_snapshot,

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
-from . import neptune_graph, records
+from . import neptune_graph, rds, records
 from .account import regions_of, set_regions
 from .config import register_config_rule
 from .middleware import (CONTROL_PREFIX, buffer_body, concurrency, latency_ms, normalise_fault, release_sleepers,
@@ -169,6 +169,7 @@ class ControlApi:
             ("GET", "iam_checks"): self.get_iam_checks,
             ("POST", "iam_checks"): self.post_iam_checks,
             ("POST", "rds_override"): self.post_rds_override,
+            ("POST", "system_tags"): self.post_system_tags,
             ("POST", "kms_key_state"): self.post_kms_key_state,
             ("GET", "regions"): self.get_regions,
             ("POST", "regions"): self.post_regions,
@@ -317,6 +318,15 @@ class ControlApi:
         with STATE.lock:
             STATE.kms_checks.update(body)
             return dict(STATE.kms_checks)
+
+    def post_system_tags(self, body: Any) -> dict[str, Any]:
+        """Tags an RDS resource as AWS does, reserved ``aws:`` keys included:
+        {"arn", "tags": {key: value}, "accountId"?, "region"?}."""
+        body = self._need(body, "arn", "tags")
+        tags = body["tags"]
+        if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+            raise ControlError('expected "tags": {key: value} with string values')
+        return {"tags": rds.add_system_tags(*_where(body), str(body["arn"]), tags)}
 
     def post_rds_override(self, body: Any) -> dict[str, Any]:
         body = self._need(body, "kind", "id", "fields")

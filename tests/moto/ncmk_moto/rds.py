@@ -223,3 +223,85 @@ def patch_rds_snapshot_quota() -> None:
     sets MOTO_RDS_SNAPSHOT_LIMIT), so snapshot quotas are effectively not modelled.
     """
     os.environ.setdefault(SNAPSHOT_LIMIT_ENV, "1000000")
+
+
+# Operations that take Tags and create or tag a resource.
+_TAGGING_ACTIONS = (
+    "create_db_cluster",
+    "create_db_instance",
+    "restore_db_cluster_from_snapshot",
+    "restore_db_cluster_to_point_in_time",
+    "create_db_cluster_snapshot",
+    "copy_db_cluster_snapshot",
+    "create_db_cluster_parameter_group",
+    "create_db_parameter_group",
+    "create_db_subnet_group",
+    "create_event_subscription",
+    "add_tags_to_resource",
+)
+RESERVED_TAG_MESSAGE = 'Tag keys cannot start with the reserved prefix "aws:".'
+
+
+def reserved_tag_keys(tags: Any) -> list[str]:
+    """The keys of ``tags`` (moto's parsed ``[{"Key", "Value"}]``) with the reserved prefix,
+    in any letter case."""
+    return [str(tag.get("Key")) for tag in tags or [] if str(tag.get("Key", "")).lower().startswith("aws:")]
+
+
+def patch_rds_reserved_tag_keys() -> None:
+    """RDS/Neptune: a Tags parameter with a key that starts with ``aws:`` is rejected.
+
+    AWS reserves the prefix (in any letter case) for its own tags, such as CloudFormation's
+    ``aws:cloudformation:stack-name``; RDS answers "Tag keys cannot start with the reserved
+    prefix "aws:"." (aws-cloudformation-resource-providers-rds#239). The code
+    InvalidParameterValue is inferred (EC2 uses it for the same rule). moto 5.1 stores any
+    key. Resources carrying AWS's own tags are seeded with POST /_neptune_cmk/system_tags.
+    """
+    from moto.rds.exceptions import InvalidParameterValue
+    from moto.rds.responses import RDSResponse
+
+    def guarded(original: Any) -> Any:
+        @functools.wraps(original)
+        def action(self: Any) -> Any:
+            reserved = reserved_tag_keys(self.params.get("Tags"))
+            if reserved:
+                raise InvalidParameterValue(f"{RESERVED_TAG_MESSAGE} Found: {', '.join(reserved)}")
+            return original(self)
+
+        return action
+
+    for name in _TAGGING_ACTIONS:
+        setattr(RDSResponse, name, guarded(getattr(RDSResponse, name)))
+
+
+def add_system_tags(account: str, region: str, arn: str, tags: dict[str, str]) -> list[dict[str, str]]:
+    """Tags an RDS resource as AWS itself does (reserved keys allowed): what CloudFormation
+    puts on the resources of a stack. Returns the resource's tags."""
+    from moto.rds.models import rds_backends
+
+    backend = rds_backends[account][region]
+    backend.add_tags_to_resource(arn, [{"Key": k, "Value": v} for k, v in tags.items()])
+    return list(backend.list_tags_for_resource(arn))
+
+
+def patch_rds_global_cluster_primary() -> None:
+    """CreateGlobalCluster with SourceDBClusterIdentifier makes that cluster the primary.
+
+    AWS (Neptune and RDS CreateGlobalCluster: "SourceDBClusterIdentifier: the Amazon
+    Resource Name (ARN) to use as the primary cluster of the global database"):
+    DescribeGlobalClusters reports it with ``IsWriter: true``. moto 5.1 adds it as a member
+    with ``IsWriter: false`` (it sets the flag only for clusters created into a global
+    cluster with CreateDBCluster).
+    """
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.create_global_cluster
+
+    @functools.wraps(original)
+    def create_global_cluster(self: Any, *args: Any, **kwargs: Any) -> Any:
+        global_cluster = original(self, *args, **kwargs)
+        if kwargs.get("source_db_cluster_identifier") and global_cluster.members:
+            global_cluster.members[0].is_writer = True
+        return global_cluster
+
+    RDSBackend.create_global_cluster = create_global_cluster  # type: ignore[method-assign]

@@ -74,6 +74,14 @@ fn refuse_what_apply_cannot_do(plan: &Plan) -> Result<(), Error> {
              remediation runbook (docs/DEPLOY.md)",
             plan.evaluation.annotation
         ))),
+        Path::GlobalDatabase => Err(Error::Refused(format!(
+            "{cluster} is a member of a global database; apply does not migrate global \
+             databases, because the new cluster must become the primary of a new global \
+             database with secondaries in other regions, and the old members must leave the \
+             old one first. Nothing was created. Follow the steps of `neptune-cmk remediate plan \
+             --cluster {cluster}`: {}",
+            plan.summary.join(" ")
+        ))),
         Path::Advice => Err(Error::Refused(format!(
             "apply has no migration for {cluster} ({}): {} See `neptune-cmk remediate plan \
              --cluster {cluster}`",

@@ -9,7 +9,7 @@ pub enum Word {
     Literal(String),
     /// A shell variable set by an earlier command, e.g. `CMK_ARN`; rendered
     /// as `"$CMK_ARN"`.
-    Variable(&'static str),
+    Variable(String),
 }
 
 impl Word {
@@ -176,7 +176,7 @@ mod tests {
         let command = Command::aws("neptune", "create-db-instance", "us-east-1")
             .opt("--db-instance-identifier", "a".repeat(60))
             .opt("--db-cluster-identifier", "b".repeat(30))
-            .opt("--kms-key-id", Word::Variable("CMK_ARN"))
+            .opt("--kms-key-id", Word::Variable("CMK_ARN".to_owned()))
             .flag("--deletion-protection", true)
             .flag("--skipped", false)
             .switch("auto-minor-version-upgrade", Some(false));

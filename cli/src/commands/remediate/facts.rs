@@ -64,6 +64,61 @@ pub struct SourceCluster {
     pub reader_endpoint: Option<String>,
     /// Tags.
     pub tags: Vec<Tag>,
+    /// IAM roles associated with the cluster (bulk load, ML, export).
+    pub roles: Vec<ClusterRole>,
+    /// `IPV4` or `DUAL`.
+    pub network_type: Option<String>,
+    /// The cluster's status, e.g. `available`, `stopped`,
+    /// `inaccessible-encryption-credentials`.
+    pub status: Option<String>,
+}
+
+/// An IAM role associated with a cluster (`DBCluster.AssociatedRoles`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterRole {
+    /// The role's ARN.
+    pub role_arn: String,
+    /// The feature it serves, when one was named.
+    pub feature_name: Option<String>,
+}
+
+/// The global database a cluster belongs to (DescribeGlobalClusters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalDatabase {
+    /// GlobalClusterIdentifier.
+    pub identifier: String,
+    /// Its members, the writer (primary) first.
+    pub members: Vec<GlobalMember>,
+}
+
+/// One cluster of a global database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalMember {
+    /// DBClusterArn.
+    pub arn: String,
+    /// Whether it is the primary (writer) cluster.
+    pub is_writer: bool,
+}
+
+impl GlobalMember {
+    /// The member's region, from its ARN.
+    pub fn region(&self) -> &str {
+        self.arn.split(':').nth(3).unwrap_or_default()
+    }
+
+    /// The member's DBClusterIdentifier, from its ARN.
+    pub fn identifier(&self) -> &str {
+        self.arn.rsplit(':').next().unwrap_or_default()
+    }
+}
+
+/// An event subscription that names the cluster or one of its instances.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    /// CustSubscriptionId.
+    pub name: String,
+    /// The source ids it names that belong to the source cluster.
+    pub source_ids: Vec<String>,
 }
 
 /// A Serverless v2 capacity range, in Neptune capacity units (NCUs).
@@ -90,6 +145,8 @@ pub struct SourceInstance {
     pub promotion_tier: Option<i32>,
     /// AutoMinorVersionUpgrade.
     pub auto_minor_version_upgrade: Option<bool>,
+    /// Preferred maintenance window.
+    pub maintenance_window: Option<String>,
     /// Tags.
     pub tags: Vec<Tag>,
     /// Whether it is the cluster's writer.
@@ -128,6 +185,10 @@ pub struct Facts {
     pub operator: Option<Operator>,
     /// The rule's parameters the verdicts were reached with.
     pub parameters: RuleParameters,
+    /// The global database the cluster is a member of.
+    pub global: Option<GlobalDatabase>,
+    /// Event subscriptions that name the cluster or its instances.
+    pub subscriptions: Vec<Subscription>,
 }
 
 /// The SDK configuration a plan was gathered with, and the facts.
@@ -197,6 +258,8 @@ async fn gather(
     let mut source = source_cluster(&cluster);
     source.tags = aws::tags(&clients.neptune, &Deadline::none(), &arn).await?;
     let instances = instances(&clients, &cluster).await?;
+    let global = global_database(&clients, &arn).await?;
+    let subscriptions = subscriptions(&clients, &source, &instances).await?;
     Ok(Facts {
         region: region.to_owned(),
         partition,
@@ -208,7 +271,93 @@ async fn gather(
         target_key,
         operator: None,
         parameters: parameters.clone(),
+        global,
+        subscriptions,
     })
+}
+
+/// The global database whose members include `arn`, if any. Read with
+/// DescribeGlobalClusters rather than the cluster's own field, which
+/// Neptune documents as the user-supplied identifier only.
+async fn global_database(clients: &Clients, arn: &str) -> Result<Option<GlobalDatabase>, Error> {
+    let mut pages = clients
+        .neptune
+        .describe_global_clusters()
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|error| failed("rds:DescribeGlobalClusters", arn, &error))?;
+        for global in page.global_clusters() {
+            let mut members: Vec<GlobalMember> = global
+                .global_cluster_members()
+                .iter()
+                .map(|member| GlobalMember {
+                    arn: member.db_cluster_arn().unwrap_or_default().to_owned(),
+                    is_writer: member.is_writer() == Some(true),
+                })
+                .collect();
+            if members.iter().any(|member| member.arn == arn) {
+                members.sort_by(|a, b| (!a.is_writer, &a.arn).cmp(&(!b.is_writer, &b.arn)));
+                return Ok(Some(GlobalDatabase {
+                    identifier: global
+                        .global_cluster_identifier()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    members,
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The account's event subscriptions in the region that name the cluster
+/// or one of its instances by id: they do not follow a new cluster.
+async fn subscriptions(
+    clients: &Clients,
+    cluster: &SourceCluster,
+    instances: &[SourceInstance],
+) -> Result<Vec<Subscription>, Error> {
+    let ours = |id: &str| {
+        id.eq_ignore_ascii_case(&cluster.identifier)
+            || instances
+                .iter()
+                .any(|instance| id.eq_ignore_ascii_case(&instance.identifier))
+    };
+    let mut found = Vec::new();
+    let mut pages = clients
+        .neptune
+        .describe_event_subscriptions()
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|error| {
+            failed(
+                "rds:DescribeEventSubscriptions",
+                &cluster.identifier,
+                &error,
+            )
+        })?;
+        for subscription in page.event_subscriptions_list() {
+            let source_ids: Vec<String> = subscription
+                .source_ids_list()
+                .iter()
+                .filter(|id| ours(id))
+                .cloned()
+                .collect();
+            if !source_ids.is_empty() {
+                found.push(Subscription {
+                    name: subscription
+                        .cust_subscription_id()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    source_ids,
+                });
+            }
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(found)
 }
 
 /// The target key as the new cluster would be judged with it: refused,
@@ -310,6 +459,18 @@ pub fn source_cluster(cluster: &DbCluster) -> SourceCluster {
         endpoint: cluster.endpoint().map(str::to_owned),
         reader_endpoint: cluster.reader_endpoint().map(str::to_owned),
         tags: Vec::new(),
+        roles: cluster
+            .associated_roles()
+            .iter()
+            .filter_map(|role| {
+                Some(ClusterRole {
+                    role_arn: role.role_arn()?.to_owned(),
+                    feature_name: role.feature_name().map(str::to_owned),
+                })
+            })
+            .collect(),
+        network_type: cluster.network_type().map(str::to_owned),
+        status: cluster.status().map(str::to_owned),
     }
 }
 
@@ -364,6 +525,7 @@ pub fn source_instance(instance: &DbInstance) -> SourceInstance {
         availability_zone: instance.availability_zone().map(str::to_owned),
         promotion_tier: instance.promotion_tier(),
         auto_minor_version_upgrade: instance.auto_minor_version_upgrade(),
+        maintenance_window: instance.preferred_maintenance_window().map(str::to_owned),
         tags: Vec::new(),
         is_writer: false,
     }

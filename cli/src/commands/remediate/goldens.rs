@@ -10,7 +10,10 @@ use neptune_cmk_evaluator::{
     NeptuneResource, ResourceKind, RuleParameters, Subject, Tag, Timestamp,
 };
 
-use super::facts::{Capacity, Facts, Operator, SourceCluster, SourceInstance};
+use super::facts::{
+    Capacity, ClusterRole, Facts, GlobalDatabase, GlobalMember, Operator, SourceCluster,
+    SourceInstance, Subscription,
+};
 use super::names::{derived, is_valid};
 use super::plan::{self, Action, Path, RestoreSource};
 use super::render::render;
@@ -49,6 +52,8 @@ fn cluster(identifier: &str, region: &str) -> SourceCluster {
             "{identifier}.cluster-ro-c0ffee000001.{region}.neptune.{dns}"
         )),
         tags: vec![Tag::new("team", "graph")],
+        network_type: Some("IPV4".to_owned()),
+        status: Some("available".to_owned()),
         ..SourceCluster::default()
     }
 }
@@ -64,6 +69,7 @@ fn instances(cluster: &str, class: &str, region: &str) -> Vec<SourceInstance> {
             availability_zone: Some(format!("{region}{zone}")),
             promotion_tier: Some(tier),
             auto_minor_version_upgrade: Some(true),
+            maintenance_window: Some(format!("tue:0{number}:00-tue:0{number}:30")),
             tags: vec![Tag::new(
                 "role",
                 if is_writer { "writer" } else { "reader" },
@@ -136,6 +142,8 @@ fn facts_in(
             caveat: None,
         }),
         parameters,
+        global: None,
+        subscriptions: Vec::new(),
     }
 }
 
@@ -403,5 +411,108 @@ fn china_partition() {
         &facts,
         Path::CloneToPointInTime,
         expect_file!["../../../../tests/fixtures/remediate/plans/china-partition.txt"],
+    );
+}
+
+/// A CloudFormation-made cluster with IAM roles and event subscriptions:
+/// the roles are attached with their features, the reserved `aws:` tags are
+/// named and left out, and the subscriptions get the new ids.
+#[test]
+fn cloudformation_cluster_with_roles_and_subscriptions() {
+    let mut source = encrypted(cluster("graph-prod", REGION), AWS_RDS);
+    source.tags = vec![
+        Tag::new("aws:cloudformation:stack-name", "graph"),
+        Tag::new("AWS:CloudFormation:logical-id", "GraphCluster"),
+        Tag::new("team", "graph"),
+    ];
+    source.roles = vec![
+        ClusterRole {
+            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/NeptuneLoadFromS3"),
+            feature_name: None,
+        },
+        ClusterRole {
+            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/NeptuneML"),
+            feature_name: Some("SageMaker".to_owned()),
+        },
+    ];
+    let mut facts = facts(source, Some(aws_managed_key(AWS_RDS)), "{}", Some(TARGET));
+    facts.instances[0].tags.push(Tag::new(
+        "aws:cloudformation:stack-id",
+        "arn:aws:cloudformation:stack",
+    ));
+    facts.subscriptions = vec![
+        Subscription {
+            name: "graph-alarms".to_owned(),
+            source_ids: vec!["graph-prod".to_owned()],
+        },
+        Subscription {
+            name: "instance-events".to_owned(),
+            source_ids: vec!["graph-prod-1".to_owned(), "graph-prod-2".to_owned()],
+        },
+    ];
+    let text = render(&plan::build(&facts));
+    assert!(
+        !text.contains("Key=aws:") && !text.contains("Key=AWS:"),
+        "{text}"
+    );
+    check(
+        &facts,
+        Path::CloneToPointInTime,
+        expect_file!["../../../../tests/fixtures/remediate/plans/cloudformation-roles.txt"],
+    );
+}
+
+fn global_database(primary: &str) -> GlobalDatabase {
+    let arn = |region: &str, id: &str| format!("arn:aws:rds:{region}:{ACCOUNT}:cluster:{id}");
+    GlobalDatabase {
+        identifier: "graph-global".to_owned(),
+        members: vec![
+            GlobalMember {
+                arn: arn(REGION, primary),
+                is_writer: true,
+            },
+            GlobalMember {
+                arn: arn("eu-west-1", "graph-eu"),
+                is_writer: false,
+            },
+        ],
+    }
+}
+
+#[test]
+fn global_database_primary() {
+    let mut facts = facts(cluster("graph-prod", REGION), None, "{}", Some(TARGET));
+    facts.global = Some(global_database("graph-prod"));
+    check(
+        &facts,
+        Path::GlobalDatabase,
+        expect_file!["../../../../tests/fixtures/remediate/plans/global-primary.txt"],
+    );
+}
+
+#[test]
+fn global_database_secondary() {
+    let mut facts = facts(cluster("graph-eu", "eu-west-1"), None, "{}", Some(TARGET));
+    facts.region = "eu-west-1".to_owned();
+    facts.global = Some(global_database("graph-prod"));
+    let plan = plan::build(&facts);
+    assert!(plan.steps.is_empty(), "{plan:#?}");
+    check(
+        &facts,
+        Path::GlobalDatabase,
+        expect_file!["../../../../tests/fixtures/remediate/plans/global-secondary.txt"],
+    );
+}
+
+#[test]
+fn disabled_key_on_an_inaccessible_cluster() {
+    let mut source = encrypted(cluster("graph-prod", REGION), OWN_KEY);
+    source.status = Some("inaccessible-encryption-credentials-recoverable".to_owned());
+    let key = customer_key(OWN_KEY, KeyState::Disabled, KeyOrigin::AwsKms);
+    let facts = facts(source, Some(key), "{}", None);
+    check(
+        &facts,
+        Path::RepairKey,
+        expect_file!["../../../../tests/fixtures/remediate/plans/inaccessible-cluster.txt"],
     );
 }

@@ -5,14 +5,21 @@
 
 use neptune_cmk_evaluator::{Compliance, Evaluation, KeyLookup, KeyManager, KeyState, Reason};
 
+use neptune_cmk_evaluator::Tag;
+
 use super::command::Command;
-use super::facts::{Facts, SourceCluster, SourceInstance};
+use super::facts::{ClusterRole, Facts, GlobalDatabase, SourceCluster, SourceInstance};
 use super::names::derived;
 
 /// Suffix of the new cluster's and instances' identifiers.
 pub const NEW_SUFFIX: &str = "cmk";
 /// Suffix of the migration snapshot's identifier.
 pub const SNAPSHOT_SUFFIX: &str = "cmk-migration";
+/// Suffix of the final snapshot the old cluster is deleted with.
+pub const FINAL_SNAPSHOT_SUFFIX: &str = "final-before-cmk";
+/// Tag keys with this prefix are reserved for AWS: RDS-family APIs reject
+/// them, so they are never copied.
+pub const RESERVED_TAG_PREFIX: &str = "aws:";
 
 /// A remediation plan for one cluster.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +51,9 @@ pub enum Path {
     RestoreSnapshot,
     /// Encrypted with an unacceptable key: a point-in-time clone with the key.
     CloneToPointInTime,
+    /// A member of a global database: a new encrypted global database is
+    /// built beside it, which `apply` does not do.
+    GlobalDatabase,
     /// No remediation can be computed (key gone, or its facts unknown).
     Advice,
 }
@@ -99,6 +109,13 @@ pub enum Action {
     Modify(ClusterSettings),
     /// CreateDBInstance in the new cluster.
     CreateInstance(NewInstance),
+    /// AddRoleToDBCluster.
+    AddRole {
+        /// The new cluster.
+        cluster: String,
+        /// The role and its feature.
+        role: ClusterRole,
+    },
     /// CancelKeyDeletion.
     CancelKeyDeletion {
         /// The key's ARN.
@@ -286,6 +303,7 @@ fn repair_key(facts: &Facts) -> (Path, Vec<String>, Vec<Step>) {
             stage: Stage::Prepare,
         });
     }
+    steps.push(database_step(facts));
     steps.push(verify_step(facts, &facts.cluster.identifier));
     (
         Path::RepairKey,
@@ -299,9 +317,64 @@ fn repair_key(facts: &Facts) -> (Path, Vec<String>, Vec<Step>) {
     )
 }
 
-/// Snapshot and restore (unencrypted) or clone (encrypted), then instances,
-/// verification, cut-over and deletion.
+/// A repaired key proves nothing about the database: while the key was
+/// unusable Neptune may have made the cluster inaccessible, which needs a
+/// start, or (terminal) a restore from a backup.
+fn database_step(facts: &Facts) -> Step {
+    let source = &facts.cluster;
+    let region = &facts.region;
+    let mut explanation = vec![
+        "While the key was unusable, Neptune may have made the cluster inaccessible. Read its \
+         status:"
+            .to_owned(),
+    ];
+    if let Some(status) = &source.status {
+        explanation.push(format!("(It was {status} when this plan was made.)"));
+    }
+    explanation.extend([
+        "stopped or inaccessible-encryption-credentials-recoverable: start it (start-db-cluster) \
+         and wait until it is available."
+            .to_owned(),
+        format!(
+            "inaccessible-encryption-credentials: terminal. The cluster cannot come back; restore \
+             its latest backup into a new cluster (restore-db-cluster-to-point-in-time \
+             --source-db-cluster-identifier {} --use-latest-restorable-time, or \
+             restore-db-cluster-from-snapshot), then run `neptune-cmk remediate plan` for the new \
+             cluster.",
+            source.identifier
+        ),
+        "The key repair is done only when the cluster is available.".to_owned(),
+    ]);
+    let status = Command::aws("neptune", "describe-db-clusters", region)
+        .opt("--db-cluster-identifier", &source.identifier)
+        .opt("--query", "DBClusters[0].Status");
+    Step {
+        title: format!(
+            "Prove the database: {} must be available",
+            source.identifier
+        ),
+        explanation,
+        actions: Vec::new(),
+        manual: vec![
+            status.opt("--output", "text"),
+            Command::aws("neptune", "start-db-cluster", region)
+                .opt("--db-cluster-identifier", &source.identifier),
+        ],
+        stage: Stage::Verify,
+    }
+}
+
+/// Snapshot and restore (unencrypted) or clone (encrypted), then roles,
+/// instances, verification, cut-over and deletion; a global database's
+/// primary gets a new global database instead of a plain cut-over.
 fn migrate(facts: &Facts, path: Path) -> (Path, Vec<String>, Vec<Step>) {
+    if let Some(global) = facts
+        .global
+        .as_ref()
+        .filter(|global| !is_primary(facts, global))
+    {
+        return secondary_member(facts, global);
+    }
     let source = &facts.cluster;
     let new_id = derived(&source.identifier, NEW_SUFFIX);
     let snapshot = derived(&source.identifier, SNAPSHOT_SUFFIX);
@@ -314,45 +387,106 @@ fn migrate(facts: &Facts, path: Path) -> (Path, Vec<String>, Vec<Step>) {
         steps.push(create_key_step(facts));
     }
     steps.push(key_policy_step(facts));
-    let summary = match path {
-        Path::RestoreSnapshot => {
-            steps.push(snapshot_step(source, &snapshot));
-            steps.push(restore_step(
-                source,
-                &new_id,
-                RestoreSource::Snapshot(snapshot.clone()),
-                &key,
-            ));
-            vec![
-                "The cluster is not encrypted, and Neptune cannot encrypt an existing cluster. \
-                 Path: snapshot it, then restore the snapshot into a new cluster with \
-                 --kms-key-id."
-                    .to_owned(),
-            ]
-        }
-        _ => {
-            steps.push(freeze_step(source, &facts.region));
-            steps.push(restore_step(
-                source,
-                &new_id,
-                RestoreSource::PointInTime(source.identifier.clone()),
-                &key,
-            ));
-            vec![format!(
-                "The cluster is encrypted with {}, and Neptune cannot change a cluster's key. \
-                 Path: a full-copy point-in-time clone with the new key.",
-                source_key_text(facts)
-            )]
-        }
-    };
-    if let Some(step) = settings_step(source, &new_id, path) {
-        steps.push(step);
-    }
+    let mut summary = copy_steps(facts, path, &new_id, &snapshot, &key, &mut steps);
+    steps.extend(settings_step(source, &new_id, path));
+    steps.extend(roles_step(source, &new_id));
     steps.push(instances_step(facts, &new_id));
     steps.push(verify_step(facts, &new_id));
-    steps.push(cut_over_step(source, &new_id));
-    steps.push(delete_step(facts, path, &snapshot));
-    (path, summary, steps)
+    let Some(global) = &facts.global else {
+        steps.push(cut_over_step(source, &new_id));
+        steps.extend(subscriptions_step(facts, &new_id));
+        steps.push(delete_step(facts, path, &snapshot));
+        return (path, summary, steps);
+    };
+    summary.push(format!(
+        "{} is the primary of global database {}, and a global database cannot mix encrypted \
+         and unencrypted clusters or change its members' keys: build a new global database \
+         from the new cluster (secondaries with keys in their own regions), cut over, then \
+         remove and delete the old members. apply does not run this path.",
+        source.identifier, global.identifier
+    ));
+    steps.extend(global_steps(facts, global, &new_id, path, &snapshot));
+    (Path::GlobalDatabase, summary, steps)
+}
+
+/// Whether the cluster is its global database's primary (writer).
+fn is_primary(facts: &Facts, global: &GlobalDatabase) -> bool {
+    global
+        .members
+        .iter()
+        .any(|member| member.is_writer && member.identifier() == facts.cluster.identifier)
+}
+
+/// A secondary is re-keyed with its global database, from the primary.
+fn secondary_member(facts: &Facts, global: &GlobalDatabase) -> (Path, Vec<String>, Vec<Step>) {
+    let source = &facts.cluster.identifier;
+    let mut summary = vec![format!(
+        "{source} is a secondary cluster of global database {}. A global database cannot mix \
+         encrypted and unencrypted clusters or change its members' keys, so it is re-keyed as a \
+         whole: a new global database is built from its primary, with a new secondary here.",
+        global.identifier
+    )];
+    match global.members.iter().find(|member| member.is_writer) {
+        Some(primary) => summary.push(format!(
+            "Plan it from the primary: neptune-cmk remediate plan --region {} --cluster {}",
+            primary.region(),
+            primary.identifier()
+        )),
+        None => summary.push(format!(
+            "{} has no primary now (a failover or detach is under way); plan it from its \
+             primary once it has one.",
+            global.identifier
+        )),
+    }
+    (Path::GlobalDatabase, summary, Vec::new())
+}
+
+/// The steps that copy the data onto the key: snapshot and restore, or a
+/// point-in-time clone. Returns the summary of the path.
+fn copy_steps(
+    facts: &Facts,
+    path: Path,
+    new_id: &str,
+    snapshot: &str,
+    key: &TargetKey,
+    steps: &mut Vec<Step>,
+) -> Vec<String> {
+    let source = &facts.cluster;
+    if path == Path::RestoreSnapshot {
+        steps.push(snapshot_step(source, snapshot));
+        steps.push(restore_step(
+            source,
+            new_id,
+            RestoreSource::Snapshot(snapshot.to_owned()),
+            key,
+        ));
+        return vec![
+            "The cluster is not encrypted, and Neptune cannot encrypt an existing cluster. \
+             Path: snapshot it, then restore the snapshot into a new cluster with --kms-key-id."
+                .to_owned(),
+        ];
+    }
+    steps.push(freeze_step(source, &facts.region));
+    steps.push(restore_step(
+        source,
+        new_id,
+        RestoreSource::PointInTime(source.identifier.clone()),
+        key,
+    ));
+    vec![format!(
+        "The cluster is encrypted with {}, and Neptune cannot change a cluster's key. \
+         Path: a full-copy point-in-time clone with the new key.",
+        source_key_text(facts)
+    )]
+}
+
+/// Tags that can be copied, and the reserved `aws:` ones left out.
+pub fn split_tags(tags: &[Tag]) -> (Vec<Tag>, Vec<Tag>) {
+    tags.iter().cloned().partition(|tag| {
+        !tag.key
+            .to_ascii_lowercase()
+            .starts_with(RESERVED_TAG_PREFIX)
+    })
 }
 
 fn source_key_text(facts: &Facts) -> String {
@@ -503,6 +637,11 @@ fn restore_step(
             ],
         ),
     };
+    let mut explanation = explanation;
+    let mut settings = source.clone();
+    let (kept, reserved) = split_tags(&source.tags);
+    settings.tags = kept;
+    explanation.extend(reserved_tags_note(&source.identifier, &reserved));
     Step {
         title: title.to_owned(),
         explanation,
@@ -510,7 +649,7 @@ fn restore_step(
             identifier: new_id.to_owned(),
             source: from,
             key: key.clone(),
-            settings: source.clone(),
+            settings,
         }))],
         manual: Vec::new(),
         stage: Stage::Migrate,
@@ -541,10 +680,97 @@ fn settings_step(source: &SourceCluster, new_id: &str, path: Path) -> Option<Ste
     })
 }
 
+/// The cluster's IAM roles, attached to the new cluster with their
+/// features: a restore or clone carries none.
+fn roles_step(source: &SourceCluster, new_id: &str) -> Option<Step> {
+    (!source.roles.is_empty()).then(|| Step {
+        title: "Attach the cluster's IAM roles (bulk load, ML, export)".to_owned(),
+        explanation: vec![
+            "A restored or cloned cluster has no IAM roles until AddRoleToDBCluster attaches them."
+                .to_owned(),
+        ],
+        actions: source
+            .roles
+            .iter()
+            .map(|role| Action::AddRole {
+                cluster: new_id.to_owned(),
+                role: role.clone(),
+            })
+            .collect(),
+        manual: Vec::new(),
+        stage: Stage::Migrate,
+    })
+}
+
+/// Event subscriptions name their sources by id, so they keep watching the
+/// old cluster until the new ids are added.
+fn subscriptions_step(facts: &Facts, new_id: &str) -> Option<Step> {
+    let renamed = |id: &str| {
+        if id.eq_ignore_ascii_case(&facts.cluster.identifier) {
+            new_id.to_owned()
+        } else {
+            derived(id, NEW_SUFFIX)
+        }
+    };
+    let manual: Vec<Command> = facts
+        .subscriptions
+        .iter()
+        .flat_map(|subscription| {
+            subscription.source_ids.iter().map(|id| {
+                Command::aws(
+                    "neptune",
+                    "add-source-identifier-to-subscription",
+                    &facts.region,
+                )
+                .opt("--subscription-name", &subscription.name)
+                .opt("--source-identifier", renamed(id))
+            })
+        })
+        .collect();
+    (!manual.is_empty()).then(|| Step {
+        title: "Add the new cluster and instances to the event subscriptions".to_owned(),
+        explanation: vec![format!(
+            "These subscriptions name {} or its instances: {}. Remove the old ids once the old \
+             cluster is deleted (remove-source-identifier-from-subscription).",
+            facts.cluster.identifier,
+            facts
+                .subscriptions
+                .iter()
+                .map(|subscription| subscription.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )],
+        actions: Vec::new(),
+        manual,
+        stage: Stage::CutOver,
+    })
+}
+
+/// What a plan says about the reserved tags it does not copy.
+fn reserved_tags_note(resource: &str, reserved: &[Tag]) -> Option<String> {
+    (!reserved.is_empty()).then(|| {
+        let keys: Vec<&str> = reserved.iter().map(|tag| tag.key.as_str()).collect();
+        format!(
+            "Not copied from {resource}: {} (keys starting with aws: are reserved and rejected \
+             by the API). CloudFormation re-tags the resources it manages once the stack takes \
+             the new cluster over.",
+            keys.join(", ")
+        )
+    })
+}
+
 fn instances_step(facts: &Facts, new_id: &str) -> Step {
     let mut explanation = vec![
-        "Same class, parameter group, zone, promotion tier and tags; the writer first.".to_owned(),
+        "Same class, parameter group, zone, promotion tier, maintenance window and tags; the \
+         writer first."
+            .to_owned(),
     ];
+    for instance in &facts.instances {
+        explanation.extend(reserved_tags_note(
+            &instance.identifier,
+            &split_tags(&instance.tags).1,
+        ));
+    }
     if facts.instances.is_empty() {
         explanation.push(format!(
             "{} has no instances; create at least one writer to use the new cluster.",
@@ -558,10 +784,12 @@ fn instances_step(facts: &Facts, new_id: &str) -> Step {
             .instances
             .iter()
             .map(|instance| {
+                let mut settings = instance.clone();
+                settings.tags = split_tags(&instance.tags).0;
                 Action::CreateInstance(NewInstance {
                     identifier: derived(&instance.identifier, NEW_SUFFIX),
                     cluster: new_id.to_owned(),
-                    settings: instance.clone(),
+                    settings,
                 })
             })
             .collect(),
@@ -622,6 +850,45 @@ fn cut_over_step(source: &SourceCluster, new_id: &str) -> Step {
 }
 
 fn delete_step(facts: &Facts, path: Path, snapshot: &str) -> Step {
+    let mut manual = delete_source_commands(facts);
+    let mut explanation = delete_explanation(facts);
+    if path == Path::RestoreSnapshot {
+        explanation.push(format!(
+            "{snapshot} is unencrypted (non-compliant): delete it once the new cluster is \
+             verified."
+        ));
+        manual.push(
+            Command::aws("neptune", "delete-db-cluster-snapshot", &facts.region)
+                .opt("--db-cluster-snapshot-identifier", snapshot),
+        );
+    }
+    Step {
+        title: "Delete the old cluster".to_owned(),
+        explanation,
+        actions: Vec::new(),
+        manual,
+        stage: Stage::CutOver,
+    }
+}
+
+fn delete_explanation(facts: &Facts) -> Vec<String> {
+    let final_snapshot = derived(&facts.cluster.identifier, FINAL_SNAPSHOT_SUFFIX);
+    vec![
+        "Only once the new cluster serves traffic. Automated snapshots of the old cluster go with \
+         it; delete manual ones you no longer need, as the rule flags them too."
+            .to_owned(),
+        format!(
+            "The cluster is deleted with a final snapshot, {final_snapshot}: the data as it was \
+             at cut-over, in case the new cluster turns out to lack something. It is under the \
+             old encryption, so the rule flags it NON_COMPLIANT; delete it \
+             (delete-db-cluster-snapshot) once you are sure."
+        ),
+    ]
+}
+
+/// The old cluster's instances, its deletion protection, then the cluster
+/// itself with a final snapshot under a predictable name.
+fn delete_source_commands(facts: &Facts) -> Vec<Command> {
     let source = &facts.cluster;
     let region = &facts.region;
     let mut manual: Vec<Command> = facts
@@ -643,28 +910,131 @@ fn delete_step(facts: &Facts, path: Path, snapshot: &str) -> Step {
     manual.push(
         Command::aws("neptune", "delete-db-cluster", region)
             .opt("--db-cluster-identifier", &source.identifier)
-            .flag("--skip-final-snapshot", true),
+            .opt(
+                "--final-db-snapshot-identifier",
+                derived(&source.identifier, FINAL_SNAPSHOT_SUFFIX),
+            ),
     );
-    let mut explanation = vec![
-        "Only once the new cluster serves traffic. Automated snapshots of the old cluster go with \
-         it; delete manual ones you no longer need, as the rule flags them too."
-            .to_owned(),
-    ];
-    if path == Path::RestoreSnapshot {
-        explanation.push(format!(
-            "{snapshot} is unencrypted (non-compliant): delete it once the new cluster is \
-             verified."
+    manual
+}
+
+/// A global database's primary: after the new cluster is verified, a new
+/// global database from it, a secondary per old secondary's region, the
+/// cut-over, then the old members removed (secondaries first) and deleted.
+fn global_steps(
+    facts: &Facts,
+    global: &GlobalDatabase,
+    new_id: &str,
+    path: Path,
+    snapshot: &str,
+) -> Vec<Step> {
+    let new_global = derived(&global.identifier, NEW_SUFFIX);
+    let new_arn = format!(
+        "arn:{}:rds:{}:{}:cluster:{new_id}",
+        facts.partition, facts.region, facts.account_id
+    );
+    let mut steps = vec![Step {
+        title: format!("Make {new_id} the primary of a new global database, {new_global}"),
+        explanation: vec![format!(
+            "{} cannot take an encrypted member beside unencrypted or differently keyed ones.",
+            global.identifier
+        )],
+        actions: Vec::new(),
+        manual: vec![
+            Command::aws("neptune", "create-global-cluster", &facts.region)
+                .opt("--global-cluster-identifier", &new_global)
+                .opt("--source-db-cluster-identifier", new_arn),
+        ],
+        stage: Stage::CutOver,
+    }];
+    for member in global.members.iter().filter(|member| !member.is_writer) {
+        steps.push(secondary_step(member, &new_global));
+    }
+    steps.push(cut_over_step(&facts.cluster, new_id));
+    steps.extend(subscriptions_step(facts, new_id));
+    steps.push(remove_members_step(facts, global, path, snapshot));
+    steps
+}
+
+fn secondary_step(member: &super::facts::GlobalMember, new_global: &str) -> Step {
+    let region = member.region();
+    let variable = format!("CMK_ARN_{}", region.to_ascii_uppercase().replace('-', "_"));
+    Step {
+        title: format!("Add a secondary in {region} to {new_global}"),
+        explanation: vec![
+            format!(
+                "Keys are regional: ${variable} must hold a customer managed key in {region} (aws \
+                 kms create-key --region {region}; its key policy needs the statement above, \
+                 with kms:ViaService rds.{region})."
+            ),
+            format!(
+                "Then create its instances like those of {} (create-db-instance --region {region}).",
+                member.identifier()
+            ),
+        ],
+        actions: Vec::new(),
+        manual: vec![Command::aws("neptune", "create-db-cluster", region)
+            .opt("--db-cluster-identifier", derived(member.identifier(), NEW_SUFFIX))
+            .opt("--engine", "neptune")
+            .opt("--global-cluster-identifier", new_global)
+            .flag("--storage-encrypted", true)
+            .opt("--kms-key-id", super::command::Word::Variable(variable))],
+        stage: Stage::CutOver,
+    }
+}
+
+/// RemoveFromGlobalCluster before any delete (a member cannot be deleted),
+/// the secondaries first, then the primary, then the empty global cluster.
+fn remove_members_step(facts: &Facts, global: &GlobalDatabase, path: Path, snapshot: &str) -> Step {
+    let mut manual = Vec::new();
+    let mut explanation = Vec::new();
+    for member in global.members.iter().filter(|member| !member.is_writer) {
+        manual.push(remove_from_global(
+            &global.identifier,
+            member.region(),
+            &member.arn,
         ));
+        explanation.push(format!(
+            "Then delete {} in {} and its instances, with a final snapshot.",
+            member.identifier(),
+            member.region()
+        ));
+    }
+    let primary = format!(
+        "arn:{}:rds:{}:{}:cluster:{}",
+        facts.partition, facts.region, facts.account_id, facts.cluster.identifier
+    );
+    manual.push(remove_from_global(
+        &global.identifier,
+        &facts.region,
+        &primary,
+    ));
+    manual.extend(delete_source_commands(facts));
+    manual.push(
+        Command::aws("neptune", "delete-global-cluster", &facts.region)
+            .opt("--global-cluster-identifier", &global.identifier),
+    );
+    explanation.extend(delete_explanation(facts));
+    if path == Path::RestoreSnapshot {
         manual.push(
-            Command::aws("neptune", "delete-db-cluster-snapshot", region)
+            Command::aws("neptune", "delete-db-cluster-snapshot", &facts.region)
                 .opt("--db-cluster-snapshot-identifier", snapshot),
         );
     }
     Step {
-        title: "Delete the old cluster".to_owned(),
+        title: format!(
+            "Remove the old members from {}, then delete them",
+            global.identifier
+        ),
         explanation,
         actions: Vec::new(),
         manual,
         stage: Stage::CutOver,
     }
+}
+
+fn remove_from_global(global: &str, region: &str, member_arn: &str) -> Command {
+    Command::aws("neptune", "remove-from-global-cluster", region)
+        .opt("--global-cluster-identifier", global)
+        .opt("--db-cluster-identifier", member_arn)
 }

@@ -102,7 +102,7 @@ pub fn commands(action: &Action, region: &str) -> Vec<String> {
             ),
             Command::aws("kms", "create-alias", region)
                 .opt("--alias-name", alias)
-                .opt("--target-key-id", Word::Variable("CMK_ARN"))
+                .opt("--target-key-id", Word::Variable("CMK_ARN".to_owned()))
                 .render(),
         ],
         Action::Snapshot { cluster, snapshot } => vec![
@@ -132,6 +132,13 @@ pub fn commands(action: &Action, region: &str) -> Vec<String> {
                 .opt("--db-instance-identifier", &instance.identifier)
                 .render(),
         ],
+        Action::AddRole { cluster, role } => {
+            vec![Command::aws("neptune", "add-role-to-db-cluster", region)
+                .opt("--db-cluster-identifier", cluster)
+                .opt("--role-arn", &role.role_arn)
+                .opt_some("--feature-name", role.feature_name.as_ref())
+                .render()]
+        }
         Action::CancelKeyDeletion { key_arn } => {
             vec![Command::new(["aws", "kms", "cancel-key-deletion"])
                 .opt("--key-id", key_arn)
@@ -157,7 +164,7 @@ fn wait_until_available(describe: Command) -> String {
 fn key_word(key: &TargetKey) -> Word {
     match key {
         TargetKey::Arn(arn) => Word::from(arn),
-        TargetKey::Created => Word::Variable("CMK_ARN"),
+        TargetKey::Created => Word::Variable("CMK_ARN".to_owned()),
     }
 }
 
@@ -201,6 +208,7 @@ fn restore(new: &NewCluster, region: &str) -> Command {
         .flag("--deletion-protection", settings.deletion_protection)
         .opt_list("--enable-cloudwatch-logs-exports", &settings.log_exports)
         .opt_some("--storage-type", settings.storage_type.as_ref())
+        .opt_some("--network-type", settings.network_type.as_ref())
         .opt_some(
             "--serverless-v2-scaling-configuration",
             settings.serverless.map(|capacity| {
@@ -246,6 +254,10 @@ fn create_instance(instance: &NewInstance, region: &str) -> Command {
         .switch(
             "auto-minor-version-upgrade",
             settings.auto_minor_version_upgrade,
+        )
+        .opt_some(
+            "--preferred-maintenance-window",
+            settings.maintenance_window.as_ref(),
         )
         .opt_list("--tags", tag_words(&settings.tags))
 }

@@ -7,7 +7,7 @@ use aws_sdk_neptune::Client;
 use neptune_cmk_evaluator::Tag;
 use neptune_cmk_rule::aws::failed;
 
-use crate::commands::remediate::facts::SourceCluster;
+use crate::commands::remediate::facts::{ClusterRole, SourceCluster};
 use crate::commands::remediate::plan::{
     ClusterSettings, NewCluster, NewInstance, RestoreSource, TargetKey,
 };
@@ -55,6 +55,7 @@ macro_rules! carry_settings {
             .deletion_protection(settings.deletion_protection)
             .set_enable_cloudwatch_logs_exports(non_empty(&settings.log_exports))
             .set_storage_type(settings.storage_type.clone())
+            .set_network_type(settings.network_type.clone())
             .set_serverless_v2_scaling_configuration(scaling(settings))
             .set_tags(tags(&settings.tags))
     }};
@@ -134,10 +135,24 @@ pub async fn create_instance(neptune: &Client, instance: &NewInstance) -> Result
         .set_availability_zone(settings.availability_zone.clone())
         .set_promotion_tier(settings.promotion_tier)
         .set_auto_minor_version_upgrade(settings.auto_minor_version_upgrade)
+        .set_preferred_maintenance_window(settings.maintenance_window.clone())
         .set_tags(tags(&settings.tags))
         .send()
         .await
         .map_err(|error| failed("rds:CreateDBInstance", &instance.identifier, &error))?;
+    Ok(())
+}
+
+/// AddRoleToDBCluster: one of the source's IAM roles, with its feature.
+pub async fn add_role(neptune: &Client, cluster: &str, role: &ClusterRole) -> Result<(), Error> {
+    neptune
+        .add_role_to_db_cluster()
+        .db_cluster_identifier(cluster)
+        .role_arn(&role.role_arn)
+        .set_feature_name(role.feature_name.clone())
+        .send()
+        .await
+        .map_err(|error| failed("rds:AddRoleToDBCluster", cluster, &error))?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use neptune_cmk_rule::{Clients, Deadline};
 use super::perform;
 use super::verify::{verify, Verified};
 use super::wait::{took, Resource, Waiter};
-use crate::commands::remediate::facts::Facts;
+use crate::commands::remediate::facts::{ClusterRole, Facts};
 use crate::commands::remediate::plan::{
     Action, ClusterSettings, NewCluster, NewInstance, Plan, TargetKey,
 };
@@ -62,6 +62,7 @@ impl<'a> Run<'a> {
             Action::Restore(new) => self.restore(new).await,
             Action::Modify(settings) => self.modify(settings).await,
             Action::CreateInstance(instance) => self.instance(instance).await,
+            Action::AddRole { cluster, role } => self.add_role(cluster, role).await,
             Action::CreateKey { .. }
             | Action::CancelKeyDeletion { .. }
             | Action::EnableKey { .. } => Err(Error::Refused(
@@ -148,6 +149,44 @@ impl<'a> Run<'a> {
             setting_names(settings)
         ));
         perform::modify(&self.clients.neptune, settings).await?;
+        self.wait(&resource).await
+    }
+
+    /// Attaches a role unless an earlier run did; a role the new cluster
+    /// holds for another feature is not ours to change.
+    async fn add_role(&mut self, cluster: &str, role: &ClusterRole) -> Result<(), Error> {
+        let resource = Resource::Cluster(cluster.to_owned());
+        let current = describe_cluster(&self.clients.neptune, &Deadline::none(), cluster)
+            .await?
+            .ok_or_else(|| not_found(&resource))?;
+        let held = current
+            .associated_roles()
+            .iter()
+            .find(|found| found.role_arn() == Some(role.role_arn.as_str()));
+        let feature = role.feature_name.as_deref().unwrap_or("no feature");
+        match held {
+            Some(found) if found.feature_name() == role.feature_name.as_deref() => {
+                say(format_args!(
+                    "role {} ({feature}) is already attached to {resource}",
+                    role.role_arn
+                ));
+                return Ok(());
+            }
+            Some(found) => {
+                let why = format!(
+                    "it holds role {} for {}, not for {feature}",
+                    role.role_arn,
+                    found.feature_name().unwrap_or("no feature")
+                );
+                return Err(not_ours(&resource, &why));
+            }
+            None => {}
+        }
+        say(format_args!(
+            "attaching role {} ({feature}) to {resource}",
+            role.role_arn
+        ));
+        perform::add_role(&self.clients.neptune, cluster, role).await?;
         self.wait(&resource).await
     }
 
