@@ -19,6 +19,8 @@ mod freshness;
 mod handler;
 /// The CloudFormation Lambda Hook through the bootstrap, one test per row.
 mod hook;
+/// Oversized and deeply nested events and hook requests through the bootstrap.
+mod hostile;
 /// Starting moto, its control API, seeding a fleet with the SDK (shared with
 /// the CLI's tests).
 mod harness {
