@@ -106,7 +106,7 @@ pub struct AwsFlags {
     /// Region to work in (`report`: the aggregator's; `remediate`: the
     /// cluster's; `check`: for --resolve); default: the profile's or
     /// AWS_REGION.
-    #[arg(long)]
+    #[arg(long, value_parser = region_name)]
     pub region: Option<String>,
     /// Named profile from the AWS config files.
     #[arg(long)]
@@ -117,7 +117,7 @@ pub struct AwsFlags {
 #[derive(Args, Clone, Debug)]
 pub struct ScanFlags {
     /// Region to scan (repeatable); default: the profile's or AWS_REGION.
-    #[arg(long = "region", value_name = "REGION")]
+    #[arg(long = "region", value_name = "REGION", value_parser = region_name)]
     pub regions: Vec<String>,
     /// Scan every region enabled for the account (needs account:ListRegions).
     #[arg(long, conflicts_with = "regions")]
@@ -161,10 +161,36 @@ impl RuleFlags {
         serde_json::Value::Object(map).to_string()
     }
 
-    /// The parameters, parsed by the evaluator exactly as the Lambda does.
-    pub fn rule_parameters(&self) -> Result<RuleParameters, neptune_cmk_evaluator::Error> {
-        RuleParameters::parse(Some(&self.rule_parameters_json()))
+    /// The parameters, parsed by the evaluator exactly as the Lambda does;
+    /// a value it refuses is reported under the flag that gave it.
+    pub fn rule_parameters(&self) -> Result<RuleParameters, FlagError> {
+        RuleParameters::parse(Some(&self.rule_parameters_json())).map_err(|error| {
+            let text = error.to_string();
+            let (parameter, flag) = [
+                ("ruleParameters.desiredEncryptionLevel", "--level"),
+                ("ruleParameters.allowedKmsKeyArns", "--allowed-key"),
+                ("ruleParameters.requireEnabledKey", "--allow-disabled-keys"),
+            ]
+            .into_iter()
+            .find(|(parameter, _)| text.contains(parameter))
+            .unwrap_or(("ruleParameters", "the rule's flags"));
+            // "ruleParameters.X has the invalid value …" → "--flag: invalid value …"
+            let message = match text.strip_prefix(&format!("{parameter} has the ")) {
+                Some(rest) => rest.to_owned(),
+                None => text.replace(parameter, flag),
+            };
+            FlagError { flag, message }
+        })
     }
+}
+
+/// A flag whose value the rule's own parser refused, in the flag's words.
+#[derive(Debug)]
+pub struct FlagError {
+    /// The flag, e.g. `--level`.
+    pub flag: &'static str,
+    /// What is wrong and the fix.
+    pub message: String,
 }
 
 /// `neptune-cmk audit`.
@@ -177,7 +203,7 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub rule: RuleFlags,
     /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, value_enum, ignore_case = true, default_value = "table")]
     pub format: Format,
     /// Write the output to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
@@ -250,7 +276,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub aws: AwsFlags,
     /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, value_enum, ignore_case = true, default_value = "table")]
     pub format: Format,
     /// Write the output to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
@@ -312,7 +338,7 @@ pub struct CheckArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<std::path::PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_enum, ignore_case = true, default_value = "text")]
     pub format: CheckFormat,
     /// Write the output to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
@@ -504,5 +530,27 @@ mod tests {
             .unwrap_err()
             .contains("unknown unit"));
         assert!(parse_duration("m").unwrap_err().contains("not a duration"));
+    }
+}
+
+/// A region name as AWS spells them (`us-east-1`, `eu-central-2`,
+/// `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`): a typo would otherwise
+/// surface as a DNS failure on the first call.
+fn region_name(text: &str) -> Result<String, String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let well_formed = parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    if well_formed {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a region name; regions look like us-east-1 or eu-central-2 (aws ec2 \
+             describe-regions lists them)"
+        ))
     }
 }

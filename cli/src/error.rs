@@ -4,6 +4,15 @@
 
 use std::path::PathBuf;
 
+impl From<crate::args::FlagError> for Error {
+    fn from(error: crate::args::FlagError) -> Self {
+        Self::Usage {
+            flag: error.flag,
+            message: error.message,
+        }
+    }
+}
+
 /// Why a command could not finish.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

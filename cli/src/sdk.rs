@@ -1,10 +1,12 @@
 //! The SDK configuration, resolved the way the AWS CLI resolves it, and the
 //! caller's identity.
 
-use aws_config::SdkConfig;
-use neptune_cmk_rule::aws::failed;
+use std::time::Duration;
 
-use crate::args::AwsFlags;
+use aws_config::SdkConfig;
+use neptune_cmk_rule::aws::{failed, in_region};
+
+use crate::args::{AwsFlags, ScanFlags};
 use crate::error::Error;
 
 /// Who the configured credentials belong to.
@@ -21,12 +23,42 @@ pub async fn for_flags(flags: &AwsFlags) -> SdkConfig {
     sdk_config(flags.profile.as_deref(), flags.region.as_deref()).await
 }
 
+/// The SDK configuration for an audit: the profile's, in the profile's
+/// region, else in the first `--region` (STS, Organizations and Account
+/// ListRegions need one), so `--region` alone is enough.
+pub async fn for_scan(flags: &ScanFlags) -> Result<SdkConfig, Error> {
+    let base = sdk_config(flags.profile.as_deref(), None).await;
+    match (base.region(), flags.regions.first()) {
+        (Some(_), _) => Ok(base),
+        (None, Some(region)) => Ok(in_region(&base, region)),
+        (None, None) => Err(Error::NoRegion),
+    }
+}
+
+/// How long the CLI waits: a person is waiting, so an endpoint that never
+/// answers fails within seconds (three attempts at most), with a message
+/// that says so.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// One attempt of one call.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// One call, retries included.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(12);
+
+fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(ATTEMPT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(CALL_TIMEOUT)
+        .build()
+}
+
 /// Builds the SDK configuration from the standard chain (environment,
 /// profiles with SSO and `credential_process`, `AWS_ENDPOINT_URL`), with the
-/// rule's per-call timeouts.
+/// CLI's timeouts.
 pub async fn sdk_config(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(neptune_cmk_rule::timeouts());
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts());
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
     }
@@ -53,7 +85,7 @@ pub async fn caller(config: &SdkConfig) -> Result<Caller, Error> {
         .map_err(|error| {
             failed(
                 "sts:GetCallerIdentity",
-                "the configured credentials (are credentials configured?)",
+                "the configured credentials",
                 &error,
             )
         })?;

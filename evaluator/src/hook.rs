@@ -117,6 +117,34 @@ impl HookRequest {
             .find_map(|name| event.get(name)?.as_str())
     }
 
+    /// Whether the text of an event that could not be parsed at all still
+    /// claims to be a hook request: it deserves a hook answer, not a
+    /// function error.
+    pub fn text_is_hook_request(text: &str) -> bool {
+        text.contains("\"actionInvocationPoint\"") || text.contains("\"requestData\"")
+    }
+
+    /// The token of a request whose text could not be parsed (too deep,
+    /// malformed), found by a flat scan of the text, so the failure can
+    /// still be matched to its request.
+    pub fn token_in_text(text: &str) -> Option<String> {
+        ["\"clientRequestToken\"", "\"clientRequesttoken\""]
+            .iter()
+            .find_map(|key| {
+                let rest = &text[text.find(key)? + key.len()..];
+                let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+                let body = rest.strip_prefix('"')?;
+                let mut escaped = false;
+                let end = body.char_indices().find_map(|(at, c)| {
+                    let closes = c == '"' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    closes.then_some(at)
+                })?;
+                serde_json::from_str(&rest[..end + 2]).ok()
+            })
+            .filter(|token: &String| !token.is_empty())
+    }
+
     /// Parses a hook request. The guide's shape table spells the token
     /// `clientRequesttoken`, its examples `clientRequestToken`: both work.
     pub fn parse(event: &Value) -> Result<Self, Error> {

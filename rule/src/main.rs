@@ -17,7 +17,8 @@ use aws_config::environment::{
 };
 use aws_lambda_events::event::config::ConfigEvent;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
-use neptune_cmk_evaluator::HookRequest;
+use neptune_cmk_evaluator::{HookAnswer, HookRequest};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -27,8 +28,36 @@ use neptune_cmk_rule::writer::{EvaluationWriter, RetryPolicy};
 use neptune_cmk_rule::{Deadline, Handled, Outcome, Rule};
 use serde::Serialize;
 
+/// What the binary is, for whoever runs it by hand.
+const USAGE: &str = "\
+neptune-cmk-rule: the AWS Lambda bootstrap of neptune-cmk (runtime provided.al2023).
+
+It answers AWS Config rule events (is every Neptune database encrypted with a KMS
+customer managed key?) and CloudFormation Lambda Hook requests, through the Lambda
+Runtime API named by AWS_LAMBDA_RUNTIME_API. Outside Lambda there is nothing to
+answer. To try it locally:
+
+  neptune-cmk evaluate EVENT.json   the same handler on a saved Config event or hook
+                                    request (tests/fixtures/events/, tests/fixtures/hooks/)
+  make demo                         a local AWS (moto), a seeded fleet, and events through
+                                    this binary behind a local Runtime API
+
+Deploy: docs/DEPLOY.md (make package builds the zip; the CDK or the standalone
+templates of make dist deploy it).
+";
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
+    // Run by hand (no Runtime API, or asked for help): say what this is,
+    // instead of the runtime's panic about its missing environment.
+    let asked = std::env::args()
+        .skip(1)
+        .any(|arg| matches!(arg.as_str(), "-h" | "--help" | "help" | "-V" | "--version"));
+    if asked || std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+        print!("{USAGE}");
+        println!("version {}", env!("CARGO_PKG_VERSION"));
+        std::process::exit(if asked { 0 } else { 2 });
+    }
     // JSON logs when AWS_LAMBDA_LOG_FORMAT=JSON; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
     lambda_runtime::tracing::init_default_subscriber();
     // Lambda always passes the function role's credentials and the region
@@ -43,7 +72,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let rule = Rule::new(&sdk_config);
     // Read once: the environment of a Lambda function is fixed.
     let hook_parameters = std::env::var(RULE_PARAMETERS_VARIABLE).ok();
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+    // The payload arrives as raw JSON text: serde_json reads it without a
+    // depth limit and without recursion, and this function parses it
+    // itself, so an event too deep for a Value still gets an answer.
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Box<RawValue>>| {
         let (rule, hook_parameters) = (&rule, hook_parameters.as_deref());
         async move { dispatch(rule, hook_parameters, event).await }
     }))
@@ -55,9 +87,34 @@ async fn main() -> Result<(), lambda_runtime::Error> {
 async fn dispatch(
     rule: &Rule,
     hook_parameters: Option<&str>,
-    event: LambdaEvent<Value>,
+    event: LambdaEvent<Box<RawValue>>,
 ) -> Result<Value, Diagnostic> {
     let LambdaEvent { payload, context } = event;
+    let text = payload.get();
+    let payload: Value = match serde_json::from_str(text) {
+        Ok(payload) => payload,
+        // Too deep (serde_json stops at 128 levels) or not JSON: a hook
+        // request still gets a hook answer, with its token when the text
+        // shows one; anything else is an invalid event.
+        Err(error) if HookRequest::text_is_hook_request(text) => {
+            let token = HookRequest::token_in_text(text);
+            let answer = HookAnswer::internal_failure(
+                token.as_deref(),
+                &format!("the hook request cannot be read ({error}); nothing was judged"),
+            );
+            tracing::warn!(message = %answer.message, "hook answered FAILED");
+            return Ok(answer_json(&answer));
+        }
+        Err(error) => {
+            return Err(Diagnostic {
+                error_type: "InvalidEvent".to_owned(),
+                error_message: format!(
+                    "the event cannot be read as JSON ({error}); AWS Config sends a JSON object \
+                     with invokingEvent, ruleParameters and resultToken"
+                ),
+            })
+        }
+    };
     if HookRequest::is_hook_request(&payload) {
         let deadline = hook_deadline(context.deadline());
         // Boxed, as the Config path below: the two paths' futures nested

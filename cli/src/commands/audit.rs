@@ -26,7 +26,7 @@ pub async fn run(args: &AuditArgs) -> Result<Status, Error> {
         return organization::run(args, &parameters).await;
     }
     let flags = &args.scan;
-    let base = sdk::sdk_config(flags.profile.as_deref(), None).await;
+    let base = sdk::for_scan(flags).await?;
     let regions = scan::regions(&flags.regions, flags.all_regions, &base).await?;
     let caller = sdk::caller(&base).await?;
     let partition = partition_of(Some(&caller.arn), None);

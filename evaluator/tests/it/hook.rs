@@ -689,3 +689,22 @@ fn long_messages_are_cut_for_cloud_control() {
               fix: name a key that exists in this account and region, by its ARN"#]],
     );
 }
+
+#[test]
+fn the_token_of_a_request_that_cannot_be_parsed_is_found_in_its_text() {
+    let broken = r#"{"clientRequestToken" : "a\"b-1", "requestData": {"#;
+    assert!(HookRequest::text_is_hook_request(broken));
+    assert_eq!(
+        HookRequest::token_in_text(broken).as_deref(),
+        Some("a\"b-1")
+    );
+    let lower = r#"{"clientRequesttoken":"t-2","actionInvocationPoint":"#;
+    assert_eq!(HookRequest::token_in_text(lower).as_deref(), Some("t-2"));
+    assert_eq!(
+        HookRequest::token_in_text(r#"{"clientRequestToken": 7}"#),
+        None
+    );
+    assert!(!HookRequest::text_is_hook_request(
+        r#"{"invokingEvent": "{}"}"#
+    ));
+}

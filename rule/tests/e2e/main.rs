@@ -25,6 +25,8 @@ mod hook;
 mod metrics;
 /// An organization rule: a member account judged through its execution role.
 mod organization;
+/// Oversized and deeply nested events and hook requests through the bootstrap.
+mod hostile;
 /// Starting moto, its control API, seeding a fleet with the SDK (shared with
 /// the CLI's tests).
 mod harness {

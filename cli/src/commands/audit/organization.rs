@@ -13,7 +13,6 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use indicatif::ProgressBar;
 use neptune_cmk_evaluator::{partition_of, RuleParameters};
-use neptune_cmk_rule::aws;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -52,13 +51,8 @@ struct Chosen {
 /// Runs `audit --organization`.
 pub async fn run(args: &AuditArgs, parameters: &RuleParameters) -> Result<Status, Error> {
     let flags = &args.scan;
-    let base = sdk::sdk_config(flags.profile.as_deref(), None).await;
     // STS and Organizations need a region; any region of the partition does.
-    let base = match (base.region(), flags.regions.first()) {
-        (Some(_), _) => base,
-        (None, Some(region)) => aws::in_region(&base, region),
-        (None, None) => return Err(Error::NoRegion),
-    };
+    let base = sdk::for_scan(flags).await?;
     let caller_arn = sdk::caller(&base).await?.arn;
     let Chosen { accounts, mut rows } = accounts(&base, &args.org).await?;
     let count = accounts.len();
