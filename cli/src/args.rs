@@ -451,6 +451,28 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("{text:?} is not a duration; e.g. 30s, 90m or 8h"))
 }
 
+/// A region name as AWS spells them (`us-east-1`, `eu-central-2`,
+/// `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`): a typo would otherwise
+/// surface as a DNS failure on the first call.
+fn region_name(text: &str) -> Result<String, String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let well_formed = parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    if well_formed {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a region name; regions look like us-east-1 or eu-central-2 (aws ec2 \
+             describe-regions lists them)"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -530,27 +552,5 @@ mod tests {
             .unwrap_err()
             .contains("unknown unit"));
         assert!(parse_duration("m").unwrap_err().contains("not a duration"));
-    }
-}
-
-/// A region name as AWS spells them (`us-east-1`, `eu-central-2`,
-/// `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`): a typo would otherwise
-/// surface as a DNS failure on the first call.
-fn region_name(text: &str) -> Result<String, String> {
-    let parts: Vec<&str> = text.split('-').collect();
-    let well_formed = parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty();
-    if well_formed {
-        Ok(text.to_owned())
-    } else {
-        Err(format!(
-            "{text:?} is not a region name; regions look like us-east-1 or eu-central-2 (aws ec2 \
-             describe-regions lists them)"
-        ))
     }
 }

@@ -21,12 +21,12 @@ mod freshness;
 mod handler;
 /// The CloudFormation Lambda Hook through the bootstrap, one test per row.
 mod hook;
+/// Oversized and deeply nested events and hook requests through the bootstrap.
+mod hostile;
 /// The bootstrap's metrics on every failure, and the CDK's alarms on them.
 mod metrics;
 /// An organization rule: a member account judged through its execution role.
 mod organization;
-/// Oversized and deeply nested events and hook requests through the bootstrap.
-mod hostile;
 /// Starting moto, its control API, seeding a fleet with the SDK (shared with
 /// the CLI's tests).
 mod harness {
