@@ -760,17 +760,39 @@ async fn cloudformation_cluster_keeps_its_role_and_its_own_tags() {
     .await;
     slow_creation(&moto, DESCRIBES_UNTIL_AVAILABLE);
 
+    // The plan names the reserved keys it leaves out; apply attaches the role.
+    let plan = neptune_cmk(
+        &moto,
+        &[
+            "remediate",
+            "plan",
+            "--cluster",
+            "graph-cfn",
+            "--kms-key",
+            key,
+        ],
+    );
+    // The plan wraps its notes at 100 columns, behind "# ".
+    let plan_text = stdout(&plan)
+        .split_whitespace()
+        .filter(|word| *word != "#")
+        .collect::<Vec<_>>()
+        .join(" ");
+    for expected in [
+        "Not copied from graph-cfn: aws:cloudformation:logical-id, aws:cloudformation:stack-name",
+        "CloudFormation re-tags the resources it manages",
+    ] {
+        assert!(
+            plan_text.contains(expected),
+            "missing {expected:?} in:\n{plan_text}"
+        );
+    }
     let output = apply(&moto, "graph-cfn", key, &[]);
 
     assert_polled_and_printed_cut_over(&output, "graph-cfn");
     let text = stdout(&output);
-    for expected in [
-        "Not copied from graph-cfn: aws:cloudformation:logical-id, aws:cloudformation:stack-name",
-        "CloudFormation re-tags the resources it manages",
-        &format!("attaching role {role} (SageMaker) to cluster graph-cfn-cmk"),
-    ] {
-        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
-    }
+    let attached = format!("attaching role {role} (SageMaker) to cluster graph-cfn-cmk");
+    assert!(text.contains(&attached), "missing {attached:?} in:\n{text}");
     assert_migrated(&moto, "graph-cfn", key).await;
     let new = fleet
         .neptune

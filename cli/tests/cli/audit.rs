@@ -72,8 +72,9 @@ async fn audit_formats_and_exit_codes() {
 
     let bad_flag = neptune_cmk(&moto, &["audit", "--level", "SUPREME"]);
     assert_eq!(bad_flag.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad_flag.stderr)
-        .contains("desiredEncryptionLevel has the invalid value \"SUPREME\""));
+    assert!(String::from_utf8_lossy(&bad_flag.stderr).contains(
+        "--level: invalid value \"SUPREME\"; expected CUSTOMER_MANAGED, EXTERNAL or CLOUDHSM"
+    ));
 
     moto.fault(serde_json::json!({"service": "account", "operation": "ListRegions", "error_code": "AccessDeniedException", "status": 403, "message": "not authorized", "count": 1}));
     let no_list_regions = neptune_cmk(&moto, &["audit", "--all-regions"]);

@@ -3,7 +3,6 @@
 //! bad file in the output and on stderr, still judges the good template,
 //! and stays well under 128 MiB of memory.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -18,44 +17,43 @@ struct Run {
     peak_rss_kib: i64,
 }
 
-/// Runs the binary in `dir` and measures its peak resident set with
-/// `wait4`, so the number is this child's alone.
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped by libc::wait4, which also gives its rusage"
-)]
+/// Forks the command from a freshly exec'd, small process and reports its
+/// peak RSS (KiB) on stderr's last line. Linux keeps a process's high-water
+/// mark across exec, and `Command` spawns with the test process's own
+/// memory (hundreds of MiB once other tests have run), so `wait4` on a
+/// direct child measures the test process, not the binary.
+const MEASURE: &str = "import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write('\\npeak-rss-kib %d\\n' % usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+";
+
+/// Runs the binary in `dir` and measures its own peak resident set.
 fn run_measured(dir: &Path, args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_neptune-cmk"))
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(MEASURE)
+        .arg(env!("CARGO_BIN_EXE_neptune-cmk"))
         .args(args)
         .current_dir(dir)
         .env_remove("AWS_PROFILE")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            pipe.read_to_string(&mut text).unwrap();
-            text
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let mut status = 0;
-    // SAFETY: zeroed rusage is a valid value to be filled in; the pid is our
-    // own child, waited for once, here (std's wait is never called on it).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32, "wait4 failed");
+        .output()
+        .expect("python3 runs the measuring fork");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let (stderr, peak) = stderr
+        .rsplit_once("\npeak-rss-kib ")
+        .expect("the measuring fork reports the peak");
     Run {
-        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-        peak_rss_kib: usage.ru_maxrss,
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: stderr.to_owned(),
+        peak_rss_kib: peak.trim().parse().expect("a number of KiB"),
     }
 }
 
