@@ -749,7 +749,10 @@ fn subscriptions_step(facts: &Facts, new_id: &str) -> Option<Step> {
 /// What a plan says about the reserved tags it does not copy.
 fn reserved_tags_note(resource: &str, reserved: &[Tag]) -> Option<String> {
     (!reserved.is_empty()).then(|| {
-        let keys: Vec<&str> = reserved.iter().map(|tag| tag.key.as_str()).collect();
+        // Sorted: the API lists tags in no promised order, and a plan
+        // must read the same on every run.
+        let mut keys: Vec<&str> = reserved.iter().map(|tag| tag.key.as_str()).collect();
+        keys.sort_unstable();
         format!(
             "Not copied from {resource}: {} (keys starting with aws: are reserved and rejected \
              by the API). CloudFormation re-tags the resources it manages once the stack takes \
