@@ -165,19 +165,31 @@ impl RuleFlags {
     /// a value it refuses is reported under the flag that gave it.
     pub fn rule_parameters(&self) -> Result<RuleParameters, FlagError> {
         RuleParameters::parse(Some(&self.rule_parameters_json())).map_err(|error| {
-            let text = error.to_string();
-            let (parameter, flag) = [
+            const FLAGS: [(&str, &str); 3] = [
                 ("ruleParameters.desiredEncryptionLevel", "--level"),
                 ("ruleParameters.allowedKmsKeyArns", "--allowed-key"),
                 ("ruleParameters.requireEnabledKey", "--allow-disabled-keys"),
-            ]
-            .into_iter()
-            .find(|(parameter, _)| text.contains(parameter))
-            .unwrap_or(("ruleParameters", "the rule's flags"));
-            // "ruleParameters.X has the invalid value …" → "--flag: invalid value …"
-            let message = match text.strip_prefix(&format!("{parameter} has the ")) {
-                Some(rest) => rest.to_owned(),
-                None => text.replace(parameter, flag),
+            ];
+            let flag_of = |field: &str| {
+                FLAGS
+                    .iter()
+                    .find(|(parameter, _)| field.starts_with(parameter))
+                    .map_or("the rule's flags", |(_, flag)| flag)
+            };
+            // The evaluator names the field as data: the flag is looked up
+            // by it, and the message drops the Lambda's JSON path.
+            let (flag, message) = match &error {
+                neptune_cmk_evaluator::Error::InvalidValue { field, value, fix } => {
+                    (flag_of(field), format!("invalid value {value:?}; {fix}"))
+                }
+                _ => {
+                    let text = error.to_string();
+                    let (parameter, flag) = FLAGS
+                        .into_iter()
+                        .find(|(parameter, _)| text.contains(parameter))
+                        .unwrap_or(("ruleParameters", "the rule's flags"));
+                    (flag, text.replace(parameter, flag))
+                }
             };
             FlagError { flag, message }
         })
