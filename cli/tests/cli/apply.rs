@@ -871,3 +871,130 @@ async fn a_global_database_member_is_refused_and_nothing_is_created() {
     );
     assert!(text.contains("remove-from-global-cluster"), "{text}");
 }
+
+/// The source cluster's custom endpoints as (identifier, type, static,
+/// excluded), custom ones only, by identifier.
+async fn custom_endpoints_of(
+    fleet: &Fleet,
+    cluster: &str,
+) -> Vec<(String, String, Vec<String>, Vec<String>)> {
+    let mut found: Vec<_> = fleet
+        .neptune
+        .describe_db_cluster_endpoints()
+        .db_cluster_identifier(cluster)
+        .send()
+        .await
+        .unwrap()
+        .db_cluster_endpoints()
+        .iter()
+        .filter(|endpoint| endpoint.endpoint_type() == Some("CUSTOM"))
+        .map(|endpoint| {
+            (
+                endpoint
+                    .db_cluster_endpoint_identifier()
+                    .unwrap()
+                    .to_owned(),
+                endpoint.custom_endpoint_type().unwrap().to_owned(),
+                endpoint.static_members().to_vec(),
+                endpoint.excluded_members().to_vec(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Custom endpoints are recreated on the new cluster under derived names
+/// (the old names stay taken: identifiers are unique per account and
+/// region), members mapped to the new instances; a second run finds them
+/// and creates none.
+#[tokio::test]
+async fn custom_endpoints_are_recreated_with_mapped_members_once() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let key = key.arn().unwrap();
+    fleet.cluster("graph-ep", "neptune", None).await;
+    for (n, zone, tier) in [
+        (1, "us-east-1a", 0),
+        (2, "us-east-1b", 1),
+        (3, "us-east-1c", 2),
+    ] {
+        instance(
+            &fleet,
+            &format!("graph-ep-{n}"),
+            "graph-ep",
+            "db.r6g.large",
+            zone,
+            tier,
+        )
+        .await;
+    }
+    for (id, kind, members, excluded) in [
+        (
+            "analytics",
+            "READER",
+            vec!["graph-ep-2", "graph-ep-3"],
+            vec![],
+        ),
+        ("not-writer", "ANY", vec![], vec!["graph-ep-1"]),
+    ] {
+        fleet
+            .neptune
+            .create_db_cluster_endpoint()
+            .db_cluster_identifier("graph-ep")
+            .db_cluster_endpoint_identifier(id)
+            .endpoint_type(kind)
+            .set_static_members(Some(members.into_iter().map(str::to_owned).collect()))
+            .set_excluded_members(Some(excluded.into_iter().map(str::to_owned).collect()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let old = custom_endpoints_of(&fleet, "graph-ep").await;
+    slow_creation(&moto, DESCRIBES_UNTIL_AVAILABLE);
+
+    let output = apply(&moto, "graph-ep", key, &[]);
+
+    assert_polled_and_printed_cut_over(&output, "graph-ep");
+    assert_migrated(&moto, "graph-ep", key).await;
+    let strings = |ids: &[&str]| ids.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        custom_endpoints_of(&fleet, "graph-ep-cmk").await,
+        [
+            (
+                "analytics-cmk".to_owned(),
+                "READER".to_owned(),
+                strings(&["graph-ep-2-cmk", "graph-ep-3-cmk"]),
+                Vec::new()
+            ),
+            (
+                "not-writer-cmk".to_owned(),
+                "ANY".to_owned(),
+                Vec::new(),
+                strings(&["graph-ep-1-cmk"])
+            ),
+        ]
+    );
+    assert_eq!(custom_endpoints_of(&fleet, "graph-ep").await, old);
+    assert_eq!(moto.calls("rds:CreateDBClusterEndpoint"), 2);
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "creating custom endpoint analytics-cmk (READER) on graph-ep-cmk like analytics"
+        ),
+        "{text}"
+    );
+
+    let again = apply(&moto, "graph-ep", key, &[]);
+
+    let text = stdout(&again);
+    assert_eq!(again.status.code(), Some(0), "{text}\n{}", stderr(&again));
+    for id in ["analytics-cmk", "not-writer-cmk"] {
+        let found =
+            format!("found custom endpoint {id} on graph-ep-cmk, created by an earlier run");
+        assert!(text.contains(&found), "missing {found:?} in:\n{text}");
+    }
+    assert_eq!(moto.calls("rds:CreateDBClusterEndpoint"), 2);
+    assert_source_never_written(&moto);
+}

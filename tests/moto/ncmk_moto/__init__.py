@@ -1,7 +1,7 @@
 """The patched moto behind tests/moto/launcher.py (the entry point; README.md documents it).
 
 Modules: ``state`` (shared state and helpers), ``config``, ``kms``, ``account``, ``rds``,
-``neptune`` and ``neptune_graph`` (the patches, each checked against unpatched moto 5.1.22), ``records``
+``neptune``, ``endpoints`` (custom endpoints) and ``neptune_graph`` (the patches, each checked against unpatched moto 5.1.22), ``records``
 (status transitions and field overrides of RDS records), ``sts`` (AssumeRole requires
 the role, when turned on), ``middleware`` (counting, latency, faults, concurrency) and
 ``control`` (the /_neptune_cmk/ API).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import account, config, kms, neptune, neptune_graph, rds, records, sts
+from . import account, config, endpoints, kms, neptune, neptune_graph, rds, records, sts
 
 PATCHES: list[Callable[[], None]] = [
     config.patch_config_put_evaluations,
@@ -34,6 +34,7 @@ PATCHES: list[Callable[[], None]] = [
     neptune.patch_neptune_restore_from_snapshot,
     neptune.patch_neptune_point_in_time_restore,
     neptune.patch_copy_cluster_snapshot,
+    endpoints.patch_neptune_cluster_endpoints,
     records.patch_rds_transitions,
     sts.patch_sts_assume_role_requires_role,
 ]

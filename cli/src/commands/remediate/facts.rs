@@ -15,6 +15,7 @@ use neptune_cmk_rule::fact_cache::FactCache;
 use neptune_cmk_rule::records::{cluster_resource, Origin};
 use neptune_cmk_rule::{Clients, Deadline};
 
+use super::endpoints::{self, CustomEndpoint};
 use crate::args::{AwsFlags, RuleFlags};
 use crate::error::Error;
 use crate::sdk;
@@ -189,6 +190,8 @@ pub struct Facts {
     pub global: Option<GlobalDatabase>,
     /// Event subscriptions that name the cluster or its instances.
     pub subscriptions: Vec<Subscription>,
+    /// The cluster's custom endpoints.
+    pub custom_endpoints: Vec<CustomEndpoint>,
 }
 
 /// The SDK configuration a plan was gathered with, and the facts.
@@ -260,6 +263,7 @@ async fn gather(
     let instances = instances(&clients, &cluster).await?;
     let global = global_database(&clients, &arn).await?;
     let subscriptions = subscriptions(&clients, &source, &instances).await?;
+    let custom_endpoints = endpoints::of_cluster(&clients.neptune, &source.identifier).await?;
     Ok(Facts {
         region: region.to_owned(),
         partition,
@@ -273,6 +277,7 @@ async fn gather(
         parameters: parameters.clone(),
         global,
         subscriptions,
+        custom_endpoints,
     })
 }
 

@@ -144,6 +144,7 @@ fn facts_in(
         parameters,
         global: None,
         subscriptions: Vec::new(),
+        custom_endpoints: Vec::new(),
     }
 }
 
@@ -220,6 +221,12 @@ fn identifiers(action: &Action) -> Vec<&str> {
         },
         Action::Modify(settings) => vec![&settings.cluster],
         Action::CreateInstance(instance) => vec![&instance.identifier, &instance.cluster],
+        Action::CreateEndpoint(new) => [&new.identifier, &new.cluster]
+            .into_iter()
+            .chain(&new.static_members)
+            .chain(&new.excluded_members)
+            .map(String::as_str)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -514,5 +521,52 @@ fn disabled_key_on_an_inaccessible_cluster() {
         &facts,
         Path::RepairKey,
         expect_file!["../../../../tests/fixtures/remediate/plans/inaccessible-cluster.txt"],
+    );
+}
+
+/// A key of another account: its key policy must name the rule's role,
+/// and the runbook does not repair it.
+#[test]
+fn target_key_of_another_account() {
+    let target = "arn:aws:kms:us-east-1:444455556666:key/7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
+    let facts = facts(cluster("graph-prod", REGION), None, "{}", Some(target));
+    check(
+        &facts,
+        Path::RestoreSnapshot,
+        expect_file!["../../../../tests/fixtures/remediate/plans/cross-account-key.txt"],
+    );
+}
+
+/// Custom endpoints are recreated under derived names, their members mapped
+/// to the new instances; the plan says the DNS names change.
+#[test]
+fn custom_endpoints() {
+    use super::endpoints::CustomEndpoint;
+    let mut facts = facts(cluster("graph-prod", REGION), None, "{}", Some(TARGET));
+    let address = |id: &str| {
+        Some(format!(
+            "{id}.cluster-custom-c0ffee000001.us-east-1.neptune.amazonaws.com"
+        ))
+    };
+    facts.custom_endpoints = vec![
+        CustomEndpoint {
+            identifier: "analytics".to_owned(),
+            address: address("analytics"),
+            kind: "READER".to_owned(),
+            static_members: vec!["graph-prod-2".to_owned()],
+            excluded_members: Vec::new(),
+        },
+        CustomEndpoint {
+            identifier: "all-but-writer".to_owned(),
+            address: address("all-but-writer"),
+            kind: "ANY".to_owned(),
+            static_members: Vec::new(),
+            excluded_members: vec!["graph-prod-1".to_owned()],
+        },
+    ];
+    check(
+        &facts,
+        Path::RestoreSnapshot,
+        expect_file!["../../../../tests/fixtures/remediate/plans/custom-endpoints.txt"],
     );
 }

@@ -10,9 +10,11 @@
 
 mod apply;
 mod command;
+mod endpoints;
 mod facts;
 #[cfg(test)]
 mod goldens;
+mod key_policy;
 mod names;
 mod plan;
 mod render;

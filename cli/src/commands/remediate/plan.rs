@@ -8,7 +8,9 @@ use neptune_cmk_evaluator::{Compliance, Evaluation, KeyLookup, KeyManager, KeySt
 use neptune_cmk_evaluator::Tag;
 
 use super::command::Command;
+use super::endpoints::NewEndpoint;
 use super::facts::{ClusterRole, Facts, GlobalDatabase, SourceCluster, SourceInstance};
+use super::key_policy;
 use super::names::derived;
 
 /// Suffix of the new cluster's and instances' identifiers.
@@ -109,6 +111,8 @@ pub enum Action {
     Modify(ClusterSettings),
     /// CreateDBInstance in the new cluster.
     CreateInstance(NewInstance),
+    /// CreateDBClusterEndpoint on the new cluster.
+    CreateEndpoint(NewEndpoint),
     /// AddRoleToDBCluster.
     AddRole {
         /// The new cluster.
@@ -391,6 +395,7 @@ fn migrate(facts: &Facts, path: Path) -> (Path, Vec<String>, Vec<Step>) {
     steps.extend(settings_step(source, &new_id, path));
     steps.extend(roles_step(source, &new_id));
     steps.push(instances_step(facts, &new_id));
+    steps.extend(endpoints_step(facts, &new_id));
     steps.push(verify_step(facts, &new_id));
     let Some(global) = &facts.global else {
         steps.push(cut_over_step(source, &new_id));
@@ -520,7 +525,7 @@ fn create_key_step(facts: &Facts) -> Step {
     }
 }
 
-/// The statement the operator needs in the key's policy: Neptune (through
+/// The statements the key's policy needs (`key_policy`): Neptune (through
 /// the RDS endpoint) creates grants on the key for the new cluster.
 fn key_policy_step(facts: &Facts) -> Step {
     let key = facts.target_key.as_deref().unwrap_or("$CMK_ARN");
@@ -532,24 +537,10 @@ fn key_policy_step(facts: &Facts) -> Step {
         ),
     };
     let via_service = format!("rds.{}.{}", facts.region, dns_suffix(&facts.partition));
-    let mut explanation = vec![
-        format!("Add this statement to the key policy of {key} (aws kms get-key-policy / put-key-policy):"),
-        "{\"Sid\": \"NeptuneRestoreWithThisKey\", \"Effect\": \"Allow\",".to_owned(),
-        format!(" \"Principal\": {{\"AWS\": \"{principal}\"}},"),
-        " \"Action\": [\"kms:CreateGrant\", \"kms:DescribeKey\", \"kms:Decrypt\", \"kms:Encrypt\","
-            .to_owned(),
-        "            \"kms:GenerateDataKey*\", \"kms:ReEncrypt*\"],".to_owned(),
-        " \"Resource\": \"*\",".to_owned(),
-        format!(" \"Condition\": {{\"StringEquals\": {{\"kms:ViaService\": \"{via_service}\"}}}}}}"),
-    ];
+    let mut explanation = key_policy::statements(facts, key, &principal, &via_service);
     if let Some(caveat) = caveat {
         explanation.push(format!("Principal: {caveat}."));
     }
-    explanation.push(
-        "A key policy that delegates to IAM (the default key policy) needs no change if your \
-         IAM policy allows these actions on the key."
-            .to_owned(),
-    );
     Step {
         title: "Let the operator use the key through Neptune (key policy)".to_owned(),
         explanation,
@@ -799,6 +790,41 @@ fn instances_step(facts: &Facts, new_id: &str) -> Step {
         manual: Vec::new(),
         stage: Stage::Migrate,
     }
+}
+
+/// Custom endpoints follow the instances they list. Their identifiers are
+/// unique in the account and region and the old cluster keeps its own, so
+/// the new ones are derived names: the DNS names change.
+fn endpoints_step(facts: &Facts, new_id: &str) -> Option<Step> {
+    let recreated: Vec<NewEndpoint> = facts
+        .custom_endpoints
+        .iter()
+        .map(|endpoint| NewEndpoint::recreate(endpoint, new_id, |id| derived(id, NEW_SUFFIX)))
+        .collect();
+    let mut explanation = vec![
+        "Custom endpoint identifiers are unique in the account and region, and the old cluster \
+         keeps its endpoints until it is deleted, so each is recreated under a new name, with \
+         its members mapped to the new instances. Its DNS name changes: point its clients at \
+         the new address at the cut-over."
+            .to_owned(),
+    ];
+    for new in &recreated {
+        explanation.push(format!(
+            "{} ({}) becomes {} (aws neptune describe-db-cluster-endpoints \
+             --db-cluster-endpoint-identifier {} prints its address).",
+            new.source.identifier,
+            new.source.address.as_deref().unwrap_or("address unknown"),
+            new.identifier,
+            new.identifier
+        ));
+    }
+    (!recreated.is_empty()).then(|| Step {
+        title: "Recreate the custom endpoints on the new cluster".to_owned(),
+        explanation,
+        actions: recreated.into_iter().map(Action::CreateEndpoint).collect(),
+        manual: Vec::new(),
+        stage: Stage::Migrate,
+    })
 }
 
 /// The new cluster judged by the rule itself, with the same parameters.

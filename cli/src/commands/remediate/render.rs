@@ -132,6 +132,17 @@ pub fn commands(action: &Action, region: &str) -> Vec<String> {
                 .opt("--db-instance-identifier", &instance.identifier)
                 .render(),
         ],
+        Action::CreateEndpoint(new) => {
+            vec![
+                Command::aws("neptune", "create-db-cluster-endpoint", region)
+                    .opt("--db-cluster-identifier", &new.cluster)
+                    .opt("--db-cluster-endpoint-identifier", &new.identifier)
+                    .opt("--endpoint-type", &new.kind)
+                    .opt_list("--static-members", &new.static_members)
+                    .opt_list("--excluded-members", &new.excluded_members)
+                    .render(),
+            ]
+        }
         Action::AddRole { cluster, role } => {
             vec![Command::aws("neptune", "add-role-to-db-cluster", region)
                 .opt("--db-cluster-identifier", cluster)

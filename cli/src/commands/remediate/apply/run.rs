@@ -10,6 +10,7 @@ use neptune_cmk_rule::{Clients, Deadline};
 use super::perform;
 use super::verify::{verify, Verified};
 use super::wait::{took, Resource, Waiter};
+use crate::commands::remediate::endpoints::{self, NewEndpoint};
 use crate::commands::remediate::facts::{ClusterRole, Facts};
 use crate::commands::remediate::plan::{
     Action, ClusterSettings, NewCluster, NewInstance, Plan, TargetKey,
@@ -63,6 +64,7 @@ impl<'a> Run<'a> {
             Action::Modify(settings) => self.modify(settings).await,
             Action::CreateInstance(instance) => self.instance(instance).await,
             Action::AddRole { cluster, role } => self.add_role(cluster, role).await,
+            Action::CreateEndpoint(new) => self.endpoint(new).await,
             Action::CreateKey { .. }
             | Action::CancelKeyDeletion { .. }
             | Action::EnableKey { .. } => Err(Error::Refused(
@@ -188,6 +190,34 @@ impl<'a> Run<'a> {
         ));
         perform::add_role(&self.clients.neptune, cluster, role).await?;
         self.wait(&resource).await
+    }
+
+    /// Creates a custom endpoint unless an earlier run did. It is not waited
+    /// for: nothing after it needs it, and it becomes available by itself.
+    async fn endpoint(&mut self, new: &NewEndpoint) -> Result<(), Error> {
+        let what = format!("custom endpoint {}", new.identifier);
+        match endpoints::named(&self.clients.neptune, &new.identifier).await? {
+            Some((cluster, found)) => {
+                if let Some(why) = new.unlike(&found, &cluster) {
+                    return Err(Error::Refused(format!(
+                        "{what} already exists, but it is not what the plan makes: {why}. apply \
+                         never changes or deletes what it did not make; find out what it is, \
+                         then delete it and run again"
+                    )));
+                }
+                say(format_args!(
+                    "found {what} on {cluster}, created by an earlier run"
+                ));
+            }
+            None => {
+                say(format_args!(
+                    "creating {what} ({}) on {} like {}",
+                    new.kind, new.cluster, new.source.identifier
+                ));
+                endpoints::create(&self.clients.neptune, new).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn instance(&mut self, instance: &NewInstance) -> Result<(), Error> {
