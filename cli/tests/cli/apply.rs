@@ -998,3 +998,46 @@ async fn custom_endpoints_are_recreated_with_mapped_members_once() {
     assert_eq!(moto.calls("rds:CreateDBClusterEndpoint"), 2);
     assert_source_never_written(&moto);
 }
+
+/// A custom endpoint under the new name that is not the plan's (here, on
+/// another cluster) stops apply: it is neither adopted nor changed.
+#[tokio::test]
+async fn a_custom_endpoint_under_the_new_name_that_is_not_ours_stops_apply() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let key = key.arn().unwrap();
+    for cluster in ["graph-x", "elsewhere"] {
+        fleet.cluster(cluster, "neptune", None).await;
+        let id = format!("{cluster}-1");
+        instance(&fleet, &id, cluster, "db.r6g.large", "us-east-1a", 0).await;
+    }
+    for (cluster, endpoint, member) in [
+        ("graph-x", "reports", "graph-x-1"),
+        ("elsewhere", "reports-cmk", "elsewhere-1"),
+    ] {
+        fleet
+            .neptune
+            .create_db_cluster_endpoint()
+            .db_cluster_identifier(cluster)
+            .db_cluster_endpoint_identifier(endpoint)
+            .endpoint_type("ANY")
+            .static_members(member)
+            .send()
+            .await
+            .unwrap();
+    }
+    let before = custom_endpoints_of(&fleet, "elsewhere").await;
+    moto.reset_calls();
+
+    let output = apply(&moto, "graph-x", key, &[]);
+
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let report = stderr(&output);
+    let expected = "custom endpoint reports-cmk already exists, but it is not what the plan \
+                    makes: it belongs to elsewhere, not to graph-x-cmk";
+    assert!(report.contains(expected), "{report}");
+    assert_eq!(moto.calls("rds:CreateDBClusterEndpoint"), 0);
+    assert_eq!(custom_endpoints_of(&fleet, "elsewhere").await, before);
+    assert!(custom_endpoints_of(&fleet, "graph-x-cmk").await.is_empty());
+}
