@@ -29,6 +29,7 @@ fn key() -> KeyLookup {
         key_manager: KeyManager::Customer,
         key_state: KeyState::Enabled,
         origin: KeyOrigin::AwsKms,
+        deletion: None,
     })
 }
 

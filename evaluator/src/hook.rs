@@ -481,6 +481,7 @@ fn judge_statically(
                 key_manager: KeyManager::Aws,
                 key_state: KeyState::Enabled,
                 origin: KeyOrigin::AwsKms,
+                deletion: None,
             });
             pending.decide(&facts, parameters).map(Assessment::Decided)
         }

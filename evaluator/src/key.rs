@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::{Error, Subject};
+use crate::{Error, Subject, Timestamp};
 
 /// Who manages the key (`KeyMetadata.KeyManager`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -182,6 +182,46 @@ pub struct KeyFacts {
     pub key_state: KeyState,
     /// Where the key material lives.
     pub origin: KeyOrigin,
+    /// When KMS deletes the key, for a key scheduled for deletion
+    /// (`KeyMetadata.DeletionDate`, a key item's `deletionDate`).
+    pub deletion: Option<Deletion>,
+}
+
+/// A key scheduled for deletion: the deadline after which KMS deletes it
+/// and every resource encrypted under it becomes unreadable.
+///
+/// The evaluator reads no clock, so the days left are counted from
+/// `as_of`, the moment the shell learned the key's state (its DescribeKey
+/// call, or the key item's capture time), and every text says so: Config
+/// shows an annotation long after it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Deletion {
+    /// The date and time after which KMS deletes the key.
+    pub date: Timestamp,
+    /// When the key's state was read.
+    pub as_of: Timestamp,
+}
+
+impl Deletion {
+    /// Whole days from `as_of` to the deletion, rounded down; 0 once due.
+    pub fn days_left(self) -> i64 {
+        (self.date.epoch_millis() - self.as_of.epoch_millis()).max(0) / 86_400_000
+    }
+
+    /// `unreadable from 2026-12-20 (15 days left as of 2026-12-05)`.
+    pub fn describe(self) -> String {
+        let left = match self.days_left() {
+            _ if self.date <= self.as_of => "already due".to_owned(),
+            0 => "less than a day left".to_owned(),
+            1 => "1 day left".to_owned(),
+            days => format!("{days} days left"),
+        };
+        format!(
+            "unreadable from {} ({left} as of {})",
+            self.date.day(),
+            self.as_of.day()
+        )
+    }
 }
 
 impl KeyFacts {

@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::json::{self, opt_str};
 use crate::{
-    ConfigurationItem, Error, Evaluation, ItemStatus, KeyFacts, KeyLookup, KeyManager, KeyOrigin,
-    KeyState, Reason, Timestamp,
+    ConfigurationItem, Deletion, Error, Evaluation, ItemStatus, KeyFacts, KeyLookup, KeyManager,
+    KeyOrigin, KeyState, Reason, Timestamp,
 };
 
 /// Config's resource type for KMS keys.
@@ -76,7 +76,7 @@ impl KeyChange {
                 ))
             }
             (_, Some(configuration)) => {
-                let facts = configuration.facts(&key_arn, &field)?;
+                let facts = configuration.facts(&key_arn, header.capture_time, &field)?;
                 let rejudge = facts.key_manager == KeyManager::Customer && !event_left_scope;
                 (KeyLookup::Found(facts), rejudge)
             }
@@ -157,10 +157,19 @@ struct RawKeyConfiguration {
     #[serde(rename = "keyState")]
     key_state: Option<Value>,
     origin: Option<Value>,
+    #[serde(rename = "deletionDate")]
+    deletion_date: Option<Value>,
 }
 
 impl RawKeyConfiguration {
-    fn facts(&self, key_arn: &str, field: &dyn Fn(&str) -> String) -> Result<KeyFacts, Error> {
+    /// The key's facts; a deletion's days left count from `captured`, when
+    /// Config read the state.
+    fn facts(
+        &self,
+        key_arn: &str,
+        captured: Timestamp,
+        field: &dyn Fn(&str) -> String,
+    ) -> Result<KeyFacts, Error> {
         let key_manager = json::req_str(
             &self.key_manager,
             &field("keyManager"),
@@ -180,6 +189,33 @@ impl RawKeyConfiguration {
             key_manager,
             key_state: KeyState::from_kms(key_state),
             origin: KeyOrigin::from_kms(opt_str(&self.origin, &field("origin"))?.unwrap_or("")),
+            deletion: deletion_date(self.deletion_date.as_ref(), &field("deletionDate"))?.map(
+                |date| Deletion {
+                    date,
+                    as_of: captured,
+                },
+            ),
         })
+    }
+}
+
+/// `deletionDate`, as KMS's `DeletionDate` in the item's dialect: epoch
+/// milliseconds like the item's `creationDate`, epoch seconds like the
+/// history API's timestamps, or an ISO-8601 string. Absent or null when the
+/// key is not scheduled for deletion.
+fn deletion_date(value: Option<&Value>, field: &str) -> Result<Option<Timestamp>, Error> {
+    // Epoch seconds stay below 1e11 until the year 5138; milliseconds of
+    // any date after 1973 are above it.
+    const MILLIS_FROM: f64 = 1.0e11;
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(number)) if number.as_f64().is_some_and(|n| n >= MILLIS_FROM) => number
+            .as_f64()
+            .filter(|millis| *millis < MILLIS_FROM * 1000.0)
+            .map(|millis| Some(Timestamp::from_epoch_millis(millis.round() as i64)))
+            .ok_or_else(|| {
+                Error::invalid(field, &number.to_string(), "expected epoch milliseconds")
+            }),
+        Some(value) => Timestamp::from_json(value, field).map(Some),
     }
 }

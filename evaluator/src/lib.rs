@@ -63,7 +63,7 @@ pub use hook::{
 };
 pub use item::{ConfigurationItem, ItemHeader, ItemStatus};
 pub use key::{
-    EncryptionLevel, KeyFacts, KeyLookup, KeyManager, KeyOrigin, KeyReference, KeyState,
+    Deletion, EncryptionLevel, KeyFacts, KeyLookup, KeyManager, KeyOrigin, KeyReference, KeyState,
 };
 pub use key_item::{KeyChange, KMS_KEY_TYPE};
 pub use params::RuleParameters;

@@ -14,7 +14,7 @@ use crate::item::RawConfiguration;
 use crate::json::{self, opt_bool, opt_str, req_str};
 use crate::{
     ConfigurationItem, EncryptionLevel, Error, Evaluation, ItemHeader, KeyFacts, KeyLookup,
-    KeyManager, KeyReference, KeyState, Reason, RuleParameters, Timestamp,
+    KeyManager, KeyReference, KeyState, Reason, RuleParameters, Timestamp, MAX_ANNOTATION_BYTES,
 };
 
 /// The three Config resource types Neptune databases are recorded as, and
@@ -526,23 +526,20 @@ impl PendingKey {
             );
         }
         if parameters.require_enabled_key && facts.key_state != KeyState::Enabled {
-            return verdict(
-                Reason::KeyNotEnabled,
-                format!(
-                    "{via}encrypted with customer managed key {key}, which is {}, not Enabled: \
-                     the data becomes unreadable; {}",
-                    facts.key_state,
-                    repair(&facts.key_state)
-                ),
-            );
+            return verdict(Reason::KeyNotEnabled, not_enabled(&via, facts));
         }
+        // A verdict that lets a key pending deletion pass still names the day.
+        let deadline = facts
+            .deletion
+            .map(|deletion| format!("; the key is pending deletion: {}", deletion.describe()))
+            .unwrap_or_default();
         let level = facts.level();
         if level < parameters.desired_level {
             return verdict(
                 Reason::BelowDesiredLevel,
                 format!(
                     "{via}encrypted with key {key} (origin {}), below desiredEncryptionLevel {}: \
-                     it requires a {}",
+                     it requires a {}{deadline}",
                     facts.origin.as_str(),
                     parameters.desired_level.as_str(),
                     parameters.desired_level.describe()
@@ -550,12 +547,12 @@ impl PendingKey {
             );
         }
         if !parameters.allows_key(key) && !parameters.allows_key(self.key.arn()) {
-            return verdict(Reason::KeyNotAllowed, not_allowed(&via, key));
+            return verdict(Reason::KeyNotAllowed, not_allowed(&via, key) + &deadline);
         }
         verdict(
             Reason::CustomerManagedKey,
             format!(
-                "{via}encrypted with {} {key} ({})",
+                "{via}encrypted with {} {key} ({}){deadline}",
                 level.describe(),
                 facts.key_state
             ),
@@ -616,6 +613,29 @@ impl PendingKey {
         };
         self.subject.evaluation(reason, text)
     }
+}
+
+/// A customer managed key that is not Enabled. A key pending deletion says
+/// the day its data becomes unreadable; when a long cluster name and key
+/// ARN would push that day past the annotation's limit, the deadline leads
+/// and the ARN is what gets cut.
+fn not_enabled(via: &str, facts: &KeyFacts) -> String {
+    let (key, state, fix) = (&facts.arn, &facts.key_state, repair(&facts.key_state));
+    let Some(deletion) = facts.deletion else {
+        return format!(
+            "{via}encrypted with customer managed key {key}, which is {state}, not Enabled: \
+             the data becomes unreadable; {fix}"
+        );
+    };
+    let deadline = deletion.describe();
+    let full = format!(
+        "{via}encrypted with customer managed key {key}, which is {state}, not Enabled: \
+         {deadline}; {fix}"
+    );
+    if full.len() <= MAX_ANNOTATION_BYTES {
+        return full;
+    }
+    format!("{via}encrypted with a customer managed key, {state}, not Enabled: {deadline}; {fix}: {key}")
 }
 
 /// What makes a key in `state` usable again.

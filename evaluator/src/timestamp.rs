@@ -59,6 +59,14 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// The UTC calendar day, `YYYY-MM-DD`: what a person plans by.
+    pub fn day(self) -> String {
+        let (year, month, day) = civil_from_days(self.epoch_millis.div_euclid(86_400_000));
+        format!("{year:04}-{month:02}-{day:02}")
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// Formats as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -207,6 +215,14 @@ mod tests {
         check("2024-01-01T02:30:00.5+02:30", "2024-01-01T00:00:00.500Z");
         check("1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z");
         check("2024-01-01T00:00:00.123456789Z", "2024-01-01T00:00:00.123Z");
+    }
+
+    #[test]
+    fn day_is_the_utc_calendar_day() {
+        let late = Timestamp::parse_rfc3339("2026-12-20T23:59:59.999+00:00", "t").unwrap();
+        assert_eq!(late.day(), "2026-12-20");
+        let east = Timestamp::parse_rfc3339("2026-12-21T01:00:00+02:00", "t").unwrap();
+        assert_eq!(east.day(), "2026-12-20");
     }
 
     #[test]

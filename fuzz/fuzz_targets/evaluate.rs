@@ -33,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
             key_manager: KeyManager::Customer,
             key_state: KeyState::Disabled,
             origin: KeyOrigin::External,
+            deletion: None,
         }),
     ];
     let cluster = ClusterEncryption { storage_encrypted: true, kms_key_id: Some(text.chars().take(80).collect()) };

@@ -10,8 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 use aws_sdk_kms::types::KeyManagerType;
 use futures_util::stream::{self, StreamExt};
 use neptune_cmk_evaluator::{
-    Assessment, ClusterEncryption, Encryption, Evaluation, KeyFacts, KeyLookup, KeyManager,
-    KeyOrigin, KeyReference, KeyState, NeptuneResource, RuleParameters, Tag,
+    Assessment, ClusterEncryption, Deletion, Encryption, Evaluation, KeyFacts, KeyLookup,
+    KeyManager, KeyOrigin, KeyReference, KeyState, NeptuneResource, RuleParameters, Tag,
 };
 
 use crate::aws::{self, error_code, failed};
@@ -351,5 +351,12 @@ async fn describe_key(
                 .map(|origin| origin.as_str())
                 .unwrap_or(""),
         ),
+        deletion: metadata
+            .deletion_date()
+            .and_then(aws::from_date_time)
+            .map(|date| Deletion {
+                date,
+                as_of: aws::now(),
+            }),
     }))
 }

@@ -501,6 +501,7 @@ fn judge_known(subject: Subject, known: &KnownKey, options: &CheckOptions) -> (C
             .origin
             .clone()
             .known_or(KeyOrigin::Other("unknown".to_owned())),
+        deletion: None,
     };
     assess(
         subject,

@@ -786,6 +786,7 @@ fn described(values: &Node) -> Option<KeyFacts> {
         key_manager,
         key_state: KeyState::from_kms(text("key_state")?),
         origin: KeyOrigin::from_kms(text("origin").unwrap_or("AWS_KMS")),
+        deletion: None,
     })
 }
 

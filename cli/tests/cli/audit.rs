@@ -230,3 +230,42 @@ async fn audit_all_regions_scans_exactly_the_enabled_regions() {
     assert_eq!(untouched_traps(&moto), traps, "no call reached them");
     assert_eq!(moto.calls("account:ListRegions"), 1);
 }
+
+#[tokio::test]
+async fn audit_names_the_day_a_key_pending_deletion_is_deleted() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let doomed = fleet.pending_deletion_key().await;
+    fleet.cluster("graph-doomed", "neptune", doomed.arn()).await;
+    let deletion_date = fleet
+        .kms
+        .describe_key()
+        .key_id(doomed.key_id())
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .and_then(|metadata| metadata.deletion_date())
+        .expect("DescribeKey reports DeletionDate for a key pending deletion")
+        .fmt(aws_sdk_kms::primitives::DateTimeFormat::DateTime)
+        .unwrap();
+    // A 7-day window read moments after scheduling: 6 whole days are left.
+    let deadline = format!(
+        "unreadable from {} (6 days left as of ",
+        &deletion_date[..10]
+    );
+
+    let run = neptune_cmk(&moto, &["audit", "--format", "json"]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&run)).unwrap();
+    let row = rows
+        .iter()
+        .find(|row| row["identifier"] == "graph-doomed")
+        .unwrap();
+    assert_eq!(row["reason"], "key-not-enabled");
+    let annotation = row["annotation"].as_str().unwrap();
+    assert!(annotation.contains(&deadline), "{annotation}");
+
+    let table = stdout(&neptune_cmk(&moto, &["audit"]));
+    assert!(table.contains(&deadline), "{table}");
+}

@@ -154,3 +154,42 @@ async fn resolve_describes_literal_keys() {
     assert_eq!(moto.calls("kms:DescribeKey"), 3, "once per distinct key");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A key pending deletion is a deadline: the verdict names the day.
+#[tokio::test]
+async fn resolve_names_the_day_a_key_pending_deletion_is_deleted() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let doomed = fleet.pending_deletion_key().await;
+    let dir = std::env::temp_dir().join(format!("neptune-cmk-check-doomed-{}", moto.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stack = dir.join("stack.yaml");
+    std::fs::write(
+        &stack,
+        format!(
+            "Resources:\n  OnDoomedKey:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n      \
+             StorageEncrypted: true\n      KmsKeyId: {}\n",
+            doomed.arn().unwrap()
+        ),
+    )
+    .unwrap();
+    let resolved = neptune_cmk(
+        &moto,
+        &[
+            "check",
+            stack.to_str().unwrap(),
+            "--resolve",
+            "--format",
+            "json",
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(resolved.status.code(), Some(1), "{}", stderr(&resolved));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&resolved)).unwrap();
+    let annotation = rows[0]["annotation"].as_str().unwrap();
+    // moto schedules the deletion 7 days ahead: 6 whole days are left.
+    assert!(
+        annotation.contains("unreadable from ") && annotation.contains("(6 days left as of "),
+        "{rows}"
+    );
+}

@@ -18,6 +18,13 @@ fn normalize(plan: &str) -> String {
         ),
         (r"\d\d:\d\d-\d\d:\d\d", "<BACKUP_WINDOW>"),
         (r"--engine-version [0-9.]+", "--engine-version <VERSION>"),
+        // A deletion's day and the day it was counted from move with the
+        // clock; the days left between them do not.
+        (
+            r"unreadable from \d{4}-\d\d-\d\d",
+            "unreadable from <DELETION_DAY>",
+        ),
+        (r"left as of \d{4}-\d\d-\d\d", "left as of <TODAY>"),
         (r"default\.neptune[0-9.]+", "<DEFAULT_PARAMETER_GROUP>"),
         (
             r"arn:aws:(sts|iam)::\d{12}:[a-z-]+/\S+\x22",

@@ -4,8 +4,8 @@
 
 use expect_test::{expect, Expect};
 use neptune_cmk_evaluator::{
-    assess, Assessment, ClusterEncryption, ConfigurationItem, KeyFacts, KeyLookup, KeyManager,
-    KeyOrigin, KeyState, RuleParameters,
+    assess, Assessment, ClusterEncryption, ConfigurationItem, Deletion, KeyFacts, KeyLookup,
+    KeyManager, KeyOrigin, KeyState, RuleParameters, Timestamp,
 };
 
 use crate::fixture;
@@ -37,6 +37,27 @@ fn customer_key(arn: &str, key_state: KeyState, origin: KeyOrigin) -> KeyLookup 
         key_manager: KeyManager::Customer,
         key_state,
         origin,
+        deletion: None,
+    })
+}
+
+/// The longest key ARN a partition and region can give: a multi-Region key
+/// in GovCloud.
+const LONGEST_KEY: &str =
+    "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+
+/// A customer managed key that KMS deletes at `date`, read at `as_of`.
+fn pending_deletion_key(arn: &str, date: &str, as_of: &str) -> KeyLookup {
+    let at = |text: &str| Timestamp::parse_rfc3339(text, "test").expect("test time");
+    KeyLookup::Found(KeyFacts {
+        arn: arn.to_owned(),
+        key_manager: KeyManager::Customer,
+        key_state: KeyState::PendingDeletion,
+        origin: KeyOrigin::AwsKms,
+        deletion: Some(Deletion {
+            date: at(date),
+            as_of: at(as_of),
+        }),
     })
 }
 
@@ -239,6 +260,7 @@ fn aws_managed_key() {
                 key_manager: KeyManager::Aws,
                 key_state: KeyState::Enabled,
                 origin: KeyOrigin::AwsKms,
+                deletion: None,
             }),
             ..World::default()
         },
@@ -291,6 +313,104 @@ fn key_pending_replica_deletion() {
             describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
             NON_COMPLIANT (key-not-enabled) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
             encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which is PendingReplicaDeletion, not Enabled: the data becomes unreadable; cancel the key deletion"#]],
+    );
+}
+
+#[test]
+fn key_pending_deletion_says_the_day() {
+    check(
+        fixture!("items/cluster-cmk.json"),
+        World {
+            key: pending_deletion_key(CMK, "2026-12-20T13:45:00Z", "2026-12-05T21:00:00Z"),
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+            NON_COMPLIANT (key-not-enabled) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which is PendingDeletion, not Enabled: unreadable from 2026-12-20 (14 days left as of 2026-12-05); cancel the key deletion"#]],
+    );
+}
+
+#[test]
+fn key_pending_deletion_on_the_last_day() {
+    check(
+        fixture!("items/cluster-cmk.json"),
+        World {
+            key: pending_deletion_key(CMK, "2026-12-06T08:00:00Z", "2026-12-05T21:00:00Z"),
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+            NON_COMPLIANT (key-not-enabled) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which is PendingDeletion, not Enabled: unreadable from 2026-12-06 (less than a day left as of 2026-12-05); cancel the key deletion"#]],
+    );
+}
+
+#[test]
+fn key_pending_deletion_already_due() {
+    check(
+        fixture!("items/cluster-cmk.json"),
+        World {
+            key: pending_deletion_key(CMK, "2026-12-05T08:00:00Z", "2026-12-05T21:00:00Z"),
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+            NON_COMPLIANT (key-not-enabled) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, which is PendingDeletion, not Enabled: unreadable from 2026-12-05 (already due as of 2026-12-05); cancel the key deletion"#]],
+    );
+}
+
+#[test]
+fn key_pending_deletion_with_the_longest_key_arn() {
+    check(
+        fixture!("items/cluster-cmk.json"),
+        World {
+            key: pending_deletion_key(LONGEST_KEY, "2026-12-20T13:45:00Z", "2026-12-05T21:00:00Z"),
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+            NON_COMPLIANT (key-not-enabled) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            encrypted with customer managed key arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab, which is PendingDeletion, not Enabled: unreadable from 2026-12-20 (14 days left as of 2026-12-05); cancel the key deletion"#]],
+    );
+}
+
+#[test]
+fn key_pending_deletion_through_the_longest_cluster_name_and_key_arn() {
+    // The full sentence would pass 256 bytes: the deadline leads, the ARN
+    // is cut.
+    check(
+        fixture!("items/instance-long-cluster-name.json"),
+        World {
+            cluster: Some(ClusterEncryption {
+                storage_encrypted: true,
+                kms_key_id: Some(LONGEST_KEY.to_owned()),
+            }),
+            key: pending_deletion_key(LONGEST_KEY, "2026-12-20T13:45:00Z", "2026-12-05T21:00:00Z"),
+            ..World::default()
+        },
+        expect![[r#"
+            describe cluster neptune-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx-cluster
+            describe key arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab
+            NON_COMPLIANT (key-not-enabled) AWS::RDS::DBInstance db-NEPTUNEINSTANCE1ABCDEFGHIJ @ 2024-01-01T00:10:00.000Z
+            its cluster neptune-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx-cluster is encrypted with a customer managed key, PendingDeletion, not Enabled: unreadable from 2026-12-20 (14 days left as of 2026-12-05); cancel the key deletion: arn:aws-us- [truncated]"#]],
+    );
+}
+
+#[test]
+fn key_pending_deletion_allowed_by_require_enabled_key_false() {
+    check(
+        fixture!("items/cluster-cmk.json"),
+        World {
+            key: pending_deletion_key(CMK, "2026-12-20T13:45:00Z", "2026-12-05T21:00:00Z"),
+            parameters: r#"{"requireEnabledKey": "false"}"#,
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+            COMPLIANT (customer-managed-key) AWS::RDS::DBCluster cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ @ 2024-01-01T00:00:00.000Z
+            encrypted with customer managed key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (PendingDeletion); the key is pending deletion: unreadable from 2026-12-20 (14 days left as of 2026-12-05)"#]],
     );
 }
 
@@ -695,6 +815,7 @@ mod templates {
             key_manager,
             key_state: KeyState::Enabled,
             origin: KeyOrigin::AwsKms,
+            deletion: None,
         })
     }
 

@@ -44,6 +44,7 @@ fn key(arn: &str, key_manager: KeyManager, key_state: KeyState) -> KeyLookup {
         key_manager,
         key_state,
         origin: KeyOrigin::AwsKms,
+        deletion: None,
     })
 }
 

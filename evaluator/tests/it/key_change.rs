@@ -41,8 +41,32 @@ fn customer_key_disabled_rejudges_with_the_new_state() {
         false,
         expect![[r#"
             key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab rejudge=true at 2024-03-01T12:00:00.000Z
-            Found(KeyFacts { arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", key_manager: Customer, key_state: Disabled, origin: AwsKms })
+            Found(KeyFacts { arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", key_manager: Customer, key_state: Disabled, origin: AwsKms, deletion: None })
             AWS::KMS::Key 1234abcd-12ab-34cd-56ef-1234567890ab NOT_APPLICABLE @ 2024-03-01T12:00:00.000Z: KMS keys are not judged by this rule; this change re-judged the 2 Neptune resource(s) of this account and region the key encrypts"#]],
+    );
+}
+
+#[test]
+fn customer_key_pending_deletion_carries_the_day_as_of_the_capture() {
+    // deletionDate in epoch milliseconds, like the item's creationDate.
+    check(
+        fixture!("items/kms-key-customer-pending-deletion.json"),
+        false,
+        expect![[r#"
+            key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab rejudge=true at 2024-03-01T12:00:00.000Z
+            Found(KeyFacts { arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", key_manager: Customer, key_state: PendingDeletion, origin: AwsKms, deletion: Some(Deletion { date: Timestamp { epoch_millis: 1710720000000 }, as_of: Timestamp { epoch_millis: 1709294400000 } }) })
+            AWS::KMS::Key 1234abcd-12ab-34cd-56ef-1234567890ab NOT_APPLICABLE @ 2024-03-01T12:00:00.000Z: KMS keys are not judged by this rule; this change re-judged the 2 Neptune resource(s) of this account and region the key encrypts"#]],
+    );
+}
+
+#[test]
+fn deletion_date_that_is_not_a_date_is_an_error() {
+    check(
+        fixture!("bad/kms-key-bad-deletion-date.json"),
+        false,
+        expect![[
+            r#"error: configurationItem.configuration.deletionDate has the invalid value "next week"; expected an ISO-8601 date-time such as 2024-01-01T00:00:00.000Z"#
+        ]],
     );
 }
 
@@ -53,7 +77,7 @@ fn aws_managed_key_rejudges_nothing() {
         false,
         expect![[r#"
             key arn:aws:kms:us-east-1:123456789012:key/test rejudge=false at 2021-09-29T23:33:38.881Z
-            Found(KeyFacts { arn: "arn:aws:kms:us-east-1:123456789012:key/test", key_manager: Aws, key_state: Enabled, origin: AwsKms })
+            Found(KeyFacts { arn: "arn:aws:kms:us-east-1:123456789012:key/test", key_manager: Aws, key_state: Enabled, origin: AwsKms, deletion: None })
             AWS::KMS::Key test NOT_APPLICABLE @ 2021-09-29T23:33:38.881Z: KMS keys are not judged by this rule; this change re-judges nothing (an AWS managed key, or a key outside the rule's scope)"#]],
     );
 }
@@ -77,7 +101,7 @@ fn key_that_left_the_scope_rejudges_nothing() {
         true,
         expect![[r#"
             key arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab rejudge=false at 2024-03-01T12:00:00.000Z
-            Found(KeyFacts { arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", key_manager: Customer, key_state: Disabled, origin: AwsKms })
+            Found(KeyFacts { arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", key_manager: Customer, key_state: Disabled, origin: AwsKms, deletion: None })
             AWS::KMS::Key 1234abcd-12ab-34cd-56ef-1234567890ab NOT_APPLICABLE @ 2024-03-01T12:00:00.000Z: KMS keys are not judged by this rule; this change re-judges nothing (an AWS managed key, or a key outside the rule's scope)"#]],
     );
 }

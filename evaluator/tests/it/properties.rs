@@ -69,6 +69,7 @@ fn key_lookup() -> impl Strategy<Value = KeyLookup> {
                     },
                     key_state: KeyState::from_kms(&state),
                     origin: KeyOrigin::from_kms(&origin),
+                    deletion: None,
                 })
             }
         ),

@@ -9,7 +9,8 @@
 //!   identifier, or `None` when the SDK's typed not-found fault says it does
 //!   not exist, and a resource's [`tags`];
 //! - `region`: the same configuration in another region ([`in_region`]);
-//! - `time`: the SDK's `DateTime` as the evaluator's `Timestamp`.
+//! - `time`: the SDK's `DateTime` as the evaluator's `Timestamp`, and `now`
+//!   by the clock the shell owns.
 //!
 //! Listings page through the SDK's paginators (`into_paginator()`), each
 //! page bounded by the deadline (`sweep::pages`).
@@ -26,4 +27,4 @@ pub use region::in_region;
 pub use sdk_error::{
     error_code, error_message, failed, is_retryable, ProvideErrorMetadata, SdkError,
 };
-pub(crate) use time::{from_date_time, to_date_time};
+pub(crate) use time::{from_date_time, now, to_date_time};

@@ -129,6 +129,42 @@ async fn change_on_disabled_and_pending_deletion_keys() {
 }
 
 #[tokio::test]
+async fn change_on_pending_deletion_key_says_the_day() {
+    let Setup { moto, rule, fleet } = setup().await;
+    let key = fleet.pending_deletion_key().await;
+    let cluster = fleet.cluster("graph-deadline", "neptune", key.arn()).await;
+    let event = envelope(
+        cluster_change(&cluster, "neptune", key.arn()),
+        "{}",
+        "token-1",
+        false,
+    );
+    lambda(&rule, &event).await.unwrap();
+    let (_, _, compliance, annotation) = only(&moto.written());
+    assert_eq!(compliance, "NON_COMPLIANT");
+    let described = fleet
+        .kms
+        .describe_key()
+        .key_id(key.key_id())
+        .send()
+        .await
+        .unwrap();
+    let deletion_date = described
+        .key_metadata()
+        .and_then(|metadata| metadata.deletion_date())
+        .expect("DescribeKey reports DeletionDate for a key pending deletion")
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap();
+    // A 7-day window read moments after scheduling: 6 whole days are left.
+    let deadline = format!(
+        "unreadable from {} (6 days left as of ",
+        &deletion_date[..10]
+    );
+    assert!(annotation.contains(&deadline), "{annotation}");
+    assert!(annotation.len() <= 256);
+}
+
+#[tokio::test]
 async fn change_on_key_that_does_not_exist() {
     let Setup { moto, rule, .. } = setup().await;
     let cluster = Cluster {

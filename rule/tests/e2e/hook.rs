@@ -227,6 +227,24 @@ async fn disabled_key_is_refused() {
     assert_refused(&answer, "key-not-enabled");
 }
 
+#[tokio::test]
+async fn pending_deletion_key_is_refused_naming_the_day() {
+    let world = World::start().await;
+    let key = world.fleet.pending_deletion_key().await;
+    let answer = world
+        .answer(&create_cluster(
+            json!({"StorageEncrypted": "true", "KmsKeyId": key.arn()}),
+        ))
+        .await;
+    assert_refused(&answer, "key-not-enabled");
+    // moto schedules the deletion 7 days ahead: 6 whole days are left.
+    let message = answer["message"].as_str().unwrap();
+    assert!(
+        message.contains("unreadable from ") && message.contains("6 days left as of "),
+        "{answer:#}"
+    );
+}
+
 // --- Denied DescribeKey: the rule's cross-account and probe logic ------------
 
 #[tokio::test]

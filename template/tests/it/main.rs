@@ -103,6 +103,7 @@ pub(crate) fn lookups() -> KeyLookups {
                     },
                     key_state: KeyState::from_kms(answer["KeyState"].as_str().unwrap()),
                     origin: KeyOrigin::from_kms(answer["Origin"].as_str().unwrap()),
+                    deletion: None,
                 }),
             };
             (reference, lookup)

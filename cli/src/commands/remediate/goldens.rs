@@ -6,8 +6,8 @@
 
 use expect_test::{expect_file, ExpectFile};
 use neptune_cmk_evaluator::{
-    Assessment, Encryption, Evaluation, KeyFacts, KeyLookup, KeyManager, KeyOrigin, KeyState,
-    NeptuneResource, ResourceKind, RuleParameters, Subject, Tag, Timestamp,
+    Assessment, Deletion, Encryption, Evaluation, KeyFacts, KeyLookup, KeyManager, KeyOrigin,
+    KeyState, NeptuneResource, ResourceKind, RuleParameters, Subject, Tag, Timestamp,
 };
 
 use super::facts::{
@@ -85,6 +85,23 @@ fn customer_key(arn: &str, state: KeyState, origin: KeyOrigin) -> KeyLookup {
         key_manager: KeyManager::Customer,
         key_state: state,
         origin,
+        deletion: None,
+    })
+}
+
+/// A customer managed key that KMS deletes on 2026-12-20, read on
+/// 2026-12-05.
+fn key_pending_deletion(arn: &str) -> KeyLookup {
+    let at = |text: &str| Timestamp::parse_rfc3339(text, "golden").unwrap();
+    KeyLookup::Found(KeyFacts {
+        arn: arn.to_owned(),
+        key_manager: KeyManager::Customer,
+        key_state: KeyState::PendingDeletion,
+        origin: KeyOrigin::AwsKms,
+        deletion: Some(Deletion {
+            date: at("2026-12-20T13:45:00Z"),
+            as_of: at("2026-12-05T21:00:00Z"),
+        }),
     })
 }
 
@@ -94,6 +111,7 @@ fn aws_managed_key(arn: &str) -> KeyLookup {
         key_manager: KeyManager::Aws,
         key_state: KeyState::Enabled,
         origin: KeyOrigin::AwsKms,
+        deletion: None,
     })
 }
 
@@ -297,7 +315,7 @@ fn disabled_customer_managed_key() {
 #[test]
 fn customer_managed_key_pending_deletion() {
     let source = encrypted(cluster("graph-prod", REGION), OWN_KEY);
-    let key = customer_key(OWN_KEY, KeyState::PendingDeletion, KeyOrigin::AwsKms);
+    let key = key_pending_deletion(OWN_KEY);
     let facts = facts(source, Some(key), "{}", None);
     check(
         &facts,

@@ -273,9 +273,20 @@ fn repair_key(facts: &Facts) -> (Path, Vec<String>, Vec<Step>) {
         key.key_state,
         KeyState::PendingDeletion | KeyState::PendingReplicaDeletion
     ) {
+        // The deadline the whole repair races.
+        let explanation = key
+            .deletion
+            .map(|deletion| {
+                format!(
+                    "The deadline: the data is {}, when KMS deletes the key.",
+                    deletion.describe()
+                )
+            })
+            .into_iter()
+            .collect();
         steps.push(Step {
             title: "Cancel the scheduled deletion (the key returns as Disabled)".to_owned(),
-            explanation: Vec::new(),
+            explanation,
             actions: vec![Action::CancelKeyDeletion {
                 key_arn: key_arn.clone(),
             }],
