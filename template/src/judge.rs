@@ -510,6 +510,26 @@ fn judge_known(subject: Subject, known: &KnownKey, options: &CheckOptions) -> (C
     )
 }
 
+/// A note when a key ARN names another region than the one the templates
+/// deploy to: KMS keys are regional, and a Neptune cluster can only use a
+/// key of its own region, so the deploy would fail whatever the verdict.
+fn other_region(key: &str, deployment: Option<&Deployment>) -> Option<String> {
+    let deployment = deployment?;
+    let mut parts = key.split(':');
+    let (Some("arn"), _, Some("kms"), Some(region)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    (!region.is_empty() && region != deployment.region).then(|| {
+        format!(
+            "note: the key is in {region} but the template deploys to {} (--region or the \
+             configured region); a Neptune cluster needs a KMS key in its own region",
+            deployment.region
+        )
+    })
+}
+
 fn judge_lookup(
     subject: Subject,
     field: &str,
@@ -538,7 +558,13 @@ fn judge_lookup(
         return denied(&text);
     }
     match KeyReference::resolve(&text, &subject, field) {
-        Ok(key) => assess(subject, Encryption::On(key), Some(lookup), options),
+        Ok(key) => {
+            let (cause, annotation) = assess(subject, Encryption::On(key), Some(lookup), options);
+            match other_region(&text, options.deployment.as_ref()) {
+                Some(note) => (cause, format!("{annotation}; {note}")),
+                None => (cause, annotation),
+            }
+        }
         Err(error) => unverified(
             Unverified::UnresolvedExpression,
             format!(

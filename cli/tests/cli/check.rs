@@ -154,3 +154,69 @@ async fn resolve_describes_literal_keys() {
     assert_eq!(moto.calls("kms:DescribeKey"), 3, "once per distinct key");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A key ARN of another region is described in its own region, not the
+/// CLI's: a customer managed key in eu-west-1, checked from us-east-1, is
+/// COMPLIANT (not "not found"), a disabled one there NON_COMPLIANT, and every
+/// format notes that the template deploys to another region than the key's
+/// (SARIF lists only what fails, so there the disabled key's finding).
+#[tokio::test]
+async fn resolve_describes_a_key_in_its_own_region() {
+    let moto = Moto::start();
+    let ireland = neptune_cmk_rule::aws::in_region(&moto.sdk_config().await, "eu-west-1");
+    let fleet = Fleet::new(&ireland);
+    let (key, disabled) = (fleet.customer_key().await, fleet.disabled_key().await);
+    let key_arn = key.arn().unwrap();
+    assert!(key_arn.starts_with("arn:aws:kms:eu-west-1:"), "{key_arn}");
+    let dir = std::env::temp_dir().join(format!("neptune-cmk-check-region-{}", moto.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stack = dir.join("stack.yaml");
+    let cluster = |name: &str, key: &str| {
+        format!(
+            "  {name}:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n      \
+             StorageEncrypted: true\n      KmsKeyId: {key}\n"
+        )
+    };
+    let template = format!(
+        "Resources:\n{}{}",
+        cluster("OnIrishKey", key_arn),
+        cluster("OnDisabledIrishKey", disabled.arn().unwrap())
+    );
+    std::fs::write(&stack, template).unwrap();
+    let note = format!(
+        "note: the key is in eu-west-1 but the template deploys to {REGION} (--region or the \
+         configured region); a Neptune cluster needs a KMS key in its own region"
+    );
+    for format in ["json", "text", "sarif", "junit"] {
+        let run = neptune_cmk(
+            &moto,
+            &[
+                "check",
+                stack.to_str().unwrap(),
+                "--resolve",
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(run.status.code(), Some(1), "{format}: {}", stderr(&run));
+        assert!(stdout(&run).contains(&note), "{format}: {}", stdout(&run));
+        if format == "json" {
+            let rows: serde_json::Value = serde_json::from_str(&stdout(&run)).unwrap();
+            let row = |name: &str| {
+                rows.as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|row| row["resource"] == name)
+                    .unwrap_or_else(|| panic!("{name}: {rows}"))
+                    .clone()
+            };
+            assert_eq!(row("OnIrishKey")["compliance"], "COMPLIANT", "{rows}");
+            assert_eq!(row("OnDisabledIrishKey")["compliance"], "NON_COMPLIANT");
+            for name in ["OnIrishKey", "OnDisabledIrishKey"] {
+                let annotation = row(name)["annotation"].as_str().unwrap().to_owned();
+                assert!(annotation.ends_with(&note), "{annotation}");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
