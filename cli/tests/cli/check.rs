@@ -220,3 +220,50 @@ async fn resolve_describes_a_key_in_its_own_region() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// SARIF puts a finding on the line of the property that decides it, and
+/// `--strict` raises UNVERIFIED from `warning` to `error`, as it fails the
+/// run; `--format` is case-insensitive, like `--level`.
+#[test]
+fn sarif_strict_levels_on_the_property_line() {
+    let level_and_line = |extra: &[&str]| {
+        let mut args = vec!["check", "cfn/cluster-import.yaml", "--format", "SARIF"];
+        args.extend(extra);
+        let output = crate::neptune_cmk_offline(&corpus(), &args);
+        let log: serde_json::Value = serde_json::from_str(&stdout(&output))
+            .unwrap_or_else(|error| panic!("{error}: {}{}", stdout(&output), stderr(&output)));
+        let result = &log["runs"][0]["results"][0];
+        let line = &result["locations"][0]["physicalLocation"]["region"]["startLine"];
+        (
+            output.status.code(),
+            result["level"].as_str().unwrap().to_owned(),
+            line.as_u64().unwrap(),
+        )
+    };
+    // Line 8 is `KmsKeyId: !ImportValue …`, not the resource's line 4.
+    assert_eq!(level_and_line(&[]), (Some(0), "warning".to_owned(), 8));
+    assert_eq!(
+        level_and_line(&["--strict"]),
+        (Some(1), "error".to_owned(), 8)
+    );
+}
+
+/// A rule parameter the evaluator refuses is reported under its flag, not
+/// under the Lambda's `ruleParameters.*` name.
+#[test]
+fn flag_errors_name_the_flag() {
+    for (args, flag) in [
+        (&["--allowed-key", "not-a-key"][..], "--allowed-key"),
+        (&["--level", "SUPREME"], "--level"),
+    ] {
+        let output = crate::neptune_cmk_offline(
+            &corpus(),
+            &[&["check", "cfn/cluster-cmk.json"][..], args].concat(),
+        );
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        assert!(text.contains(flag), "{flag}: {text}");
+        assert!(!text.contains("ruleParameters"), "{text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+    }
+}

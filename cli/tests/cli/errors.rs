@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use expect_test::{expect, Expect};
-use neptune_cmk_testing::{DeadEndpoint, Moto, REGION};
+use neptune_cmk_testing::{DeadEndpoint, Fleet, Moto, REGION};
 use serde_json::json;
 
-use crate::stderr;
+use crate::{stderr, stdout};
 
 /// A run with nothing inherited: no credentials, no profile, no region, no
 /// instance metadata, unless `env` sets them. `AWS_ENDPOINT_URL` defaults to
@@ -90,7 +90,7 @@ fn a_profile_that_does_not_exist_is_named() {
     assert_one_line(
         &output,
         expect![[r#"
-            neptune-cmk: no profile named "nope" (from --profile) in the AWS config or credentials file (defined: other); pass an existing --profile, or create it with aws configure --profile nope
+            neptune-cmk: no profile named "nope" (from --profile) in the AWS config or credentials file (defined: no-region, other); pass an existing --profile, or create it with aws configure --profile nope
         "#]],
     );
     let output = run(
@@ -197,4 +197,77 @@ fn access_denied_names_the_action() {
             neptune-cmk: sts:GetCallerIdentity failed for the configured credentials: AccessDenied: User: arn:aws:iam::123456789012:user/dev is not authorized to perform: sts:GetCallerIdentity; access denied: allow sts:GetCallerIdentity to these credentials (their IAM policy), or use credentials that have it
         "#]],
     );
+}
+
+/// `--region` alone is enough: with no region in the environment and a
+/// profile without one, every call of `audit` and `check --resolve` (the
+/// caller identity included) is made in the region given.
+#[tokio::test]
+async fn the_region_flag_alone_is_enough() {
+    let moto = Moto::start();
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let key = fleet.customer_key().await;
+    let key_arn = key.arn().unwrap();
+    fleet
+        .cluster("graph-region", "neptune", Some(key_arn))
+        .await;
+    let dir = std::env::temp_dir().join(format!("neptune-cmk-region-flag-{}", moto.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stack = dir.join("stack.yaml");
+    std::fs::write(
+        &stack,
+        format!(
+            "Resources:\n  Cluster:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n      \
+             StorageEncrypted: true\n      KmsKeyId: {key_arn}\n"
+        ),
+    )
+    .unwrap();
+    let (endpoint, config) = (
+        moto.endpoint(),
+        workspace().join("tests/fixtures/aws/config"),
+    );
+    let env = [
+        KEYS[0],
+        KEYS[1],
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+    ];
+    let profile = ["--profile", "no-region"];
+    let runs = [
+        vec!["audit", "--region", REGION, "--format", "JSON"],
+        [
+            &["audit", "--region", REGION, "--format", "json"][..],
+            &profile,
+        ]
+        .concat(),
+        vec![
+            "check",
+            "--resolve",
+            "--region",
+            REGION,
+            stack.to_str().unwrap(),
+        ],
+        [
+            &[
+                "check",
+                "--resolve",
+                "--region",
+                REGION,
+                stack.to_str().unwrap(),
+            ][..],
+            &profile,
+        ]
+        .concat(),
+    ];
+    for args in runs {
+        let output = run(&args, &env);
+        let context = format!("{args:?}: {}{}", stdout(&output), stderr(&output));
+        assert_eq!(output.status.code(), Some(0), "{context}");
+        assert!(stdout(&output).contains("COMPLIANT"), "{context}");
+    }
+    // Without it, the same runs stop on the missing region, before any call.
+    let output = run(&["audit"], &env);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no region"), "{}", stderr(&output));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
