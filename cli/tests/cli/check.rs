@@ -267,3 +267,52 @@ fn flag_errors_name_the_flag() {
         assert_eq!(text.lines().count(), 1, "{text}");
     }
 }
+
+/// A key ARN of another partition (aws-cn) is described in its own region,
+/// hence its partition's endpoint, and the note names both partitions.
+#[tokio::test]
+async fn resolve_describes_a_key_in_its_own_partition() {
+    let moto = Moto::start();
+    let beijing = neptune_cmk_rule::aws::in_region(&moto.sdk_config().await, "cn-north-1");
+    let key = Fleet::new(&beijing).customer_key().await;
+    let key_arn = key.arn().unwrap();
+    assert!(
+        key_arn.starts_with("arn:aws-cn:kms:cn-north-1:"),
+        "{key_arn}"
+    );
+    let dir = std::env::temp_dir().join(format!("neptune-cmk-check-partition-{}", moto.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stack = dir.join("stack.yaml");
+    std::fs::write(
+        &stack,
+        format!(
+            "Resources:\n  OnChineseKey:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n      \
+             StorageEncrypted: true\n      KmsKeyId: {key_arn}\n"
+        ),
+    )
+    .unwrap();
+    let run = neptune_cmk(
+        &moto,
+        &[
+            "check",
+            stack.to_str().unwrap(),
+            "--resolve",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&run)).unwrap();
+    assert_eq!(rows[0]["compliance"], "COMPLIANT", "{rows}");
+    let annotation = rows[0]["annotation"].as_str().unwrap();
+    assert!(
+        annotation.ends_with(&format!(
+            "note: the key is in cn-north-1 in partition aws-cn but the template deploys to \
+             {REGION} in partition aws (--region or the configured region); a Neptune cluster \
+             needs a KMS key in its own region"
+        )),
+        "{annotation}"
+    );
+    assert_eq!(moto.calls("kms:DescribeKey"), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
