@@ -153,6 +153,25 @@ fn an_endpoint_that_refuses_the_connection() {
     );
 }
 
+/// A region that does not exist is an endpoint host name that does not
+/// resolve (`.invalid` never does, RFC 6761).
+#[test]
+fn an_endpoint_host_that_does_not_resolve() {
+    let env = [
+        KEYS[0],
+        KEYS[1],
+        ("AWS_REGION", REGION),
+        ("AWS_ENDPOINT_URL", "http://sts.xx-nowhere-9.invalid"),
+    ];
+    let output = run(&["audit"], &env);
+    assert_one_line(
+        &output,
+        expect![[r#"
+        neptune-cmk: sts:GetCallerIdentity failed for the configured credentials: the AWS endpoint's host name does not resolve: the region may not exist (aws ec2 describe-regions lists them), or DNS is unreachable; check --region, AWS_REGION, AWS_ENDPOINT_URL and the network
+    "#]],
+    );
+}
+
 #[test]
 fn an_endpoint_that_never_answers_times_out() {
     let silent = DeadEndpoint::silent();

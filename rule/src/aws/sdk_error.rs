@@ -115,6 +115,11 @@ where
             "timed out, the AWS endpoint never answered ({text}); check the network, a proxy \
              (HTTPS_PROXY) or AWS_ENDPOINT_URL"
         )
+    } else if causes.iter().any(|cause| is_unresolved(*cause)) {
+        "the AWS endpoint's host name does not resolve: the region may not exist (aws ec2 \
+         describe-regions lists them), or DNS is unreachable; check --region, AWS_REGION, \
+         AWS_ENDPOINT_URL and the network"
+            .to_owned()
     } else if causes.iter().any(|cause| is_refused(*cause)) {
         format!(
             "connection refused by the AWS endpoint ({text}); check AWS_ENDPOINT_URL, a proxy \
@@ -138,6 +143,13 @@ fn is_connect_timeout<E, R>(error: &SdkError<E, R>) -> bool {
         SdkError::DispatchFailure(failure) => failure.is_timeout(),
         _ => false,
     }
+}
+
+/// A failed host name lookup. hyper's connector error type is private, and
+/// the resolver's own text varies by system, so its fixed "dns error" is the
+/// only mark.
+fn is_unresolved(cause: &(dyn std::error::Error + 'static)) -> bool {
+    cause.to_string() == "dns error"
 }
 
 fn is_refused(cause: &(dyn std::error::Error + 'static)) -> bool {
