@@ -219,8 +219,9 @@ fn access_denied_names_the_action() {
 }
 
 /// `--region` alone is enough: with no region in the environment and a
-/// profile without one, every call of `audit` and `check --resolve` (the
-/// caller identity included) is made in the region given.
+/// profile without one, every call of `audit`, `check --resolve` and
+/// `remediate plan` (the caller identity included) is made in the region
+/// given.
 #[tokio::test]
 async fn the_region_flag_alone_is_enough() {
     let moto = Moto::start();
@@ -277,6 +278,14 @@ async fn the_region_flag_alone_is_enough() {
             &profile,
         ]
         .concat(),
+        vec![
+            "remediate",
+            "plan",
+            "--cluster",
+            "graph-region",
+            "--region",
+            REGION,
+        ],
     ];
     for args in runs {
         let output = run(&args, &env);
