@@ -466,7 +466,7 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 /// A region name as AWS spells them (`us-east-1`, `eu-central-2`,
 /// `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`): a typo would otherwise
 /// surface as a DNS failure on the first call.
-fn region_name(text: &str) -> Result<String, String> {
+pub(crate) fn region_name(text: &str) -> Result<String, String> {
     let parts: Vec<&str> = text.split('-').collect();
     let well_formed = parts.len() >= 3
         && parts[0].len() == 2

@@ -49,6 +49,33 @@ pub enum Error {
         message: String,
     },
 
+    /// `--profile` or `AWS_PROFILE` names a profile that neither the config
+    /// nor the credentials file defines.
+    #[error(
+        "no profile named {name:?} (from {source_of}) in the AWS config or credentials file \
+         ({known}); pass an existing --profile, or create it with aws configure --profile {name}"
+    )]
+    NoSuchProfile {
+        /// The profile asked for.
+        name: String,
+        /// `--profile` or `AWS_PROFILE`.
+        source_of: &'static str,
+        /// The profiles that exist, as a phrase.
+        known: String,
+    },
+
+    /// The region configured outside the command line (`AWS_REGION`,
+    /// `AWS_DEFAULT_REGION`, a profile's `region`) is not a region name.
+    #[error(
+        "the configured region {region:?} (AWS_REGION, AWS_DEFAULT_REGION or the profile's \
+         region) is not a region name; regions look like us-east-1 (aws ec2 describe-regions \
+         lists them): fix it, or pass --region"
+    )]
+    InvalidRegion {
+        /// The region as configured.
+        region: String,
+    },
+
     /// No region was given or configured.
     #[error("no region: pass --region, or set AWS_REGION or a profile region")]
     NoRegion,

@@ -19,7 +19,7 @@ pub struct Caller {
 }
 
 /// The SDK configuration for `--region` and `--profile`.
-pub async fn for_flags(flags: &AwsFlags) -> SdkConfig {
+pub async fn for_flags(flags: &AwsFlags) -> Result<SdkConfig, Error> {
     sdk_config(flags.profile.as_deref(), flags.region.as_deref()).await
 }
 
@@ -27,7 +27,7 @@ pub async fn for_flags(flags: &AwsFlags) -> SdkConfig {
 /// region, else in the first `--region` (STS, Organizations and Account
 /// ListRegions need one), so `--region` alone is enough.
 pub async fn for_scan(flags: &ScanFlags) -> Result<SdkConfig, Error> {
-    let base = sdk_config(flags.profile.as_deref(), None).await;
+    let base = sdk_config(flags.profile.as_deref(), None).await?;
     match (base.region(), flags.regions.first()) {
         (Some(_), _) => Ok(base),
         (None, Some(region)) => Ok(in_region(&base, region)),
@@ -55,8 +55,21 @@ fn timeouts() -> aws_config::timeout::TimeoutConfig {
 
 /// Builds the SDK configuration from the standard chain (environment,
 /// profiles with SSO and `credential_process`, `AWS_ENDPOINT_URL`), with the
-/// CLI's timeouts.
-pub async fn sdk_config(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
+/// CLI's timeouts. A profile named but not defined, and a configured region
+/// that is not a region name, are refused here: the SDK would only report
+/// them later as missing credentials or a request it cannot build.
+pub async fn sdk_config(profile: Option<&str>, region: Option<&str>) -> Result<SdkConfig, Error> {
+    check_profile(profile).await?;
+    let config = load(profile, region).await;
+    match config.region().map(ToString::to_string) {
+        Some(configured) if crate::args::region_name(&configured).is_err() => {
+            Err(Error::InvalidRegion { region: configured })
+        }
+        _ => Ok(config),
+    }
+}
+
+async fn load(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
     let mut loader =
         aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts());
     if let Some(profile) = profile {
@@ -66,6 +79,46 @@ pub async fn sdk_config(profile: Option<&str>, region: Option<&str>) -> SdkConfi
         loader = loader.region(aws_config::Region::new(region.to_owned()));
     }
     loader.load().await
+}
+
+/// [`Error::NoSuchProfile`] when `--profile` or `AWS_PROFILE` names a
+/// profile the config and credentials files do not define (as the AWS CLI
+/// refuses it). Files that cannot be read or parsed are left to the SDK,
+/// which reports them when it loads credentials.
+async fn check_profile(flag: Option<&str>) -> Result<(), Error> {
+    let from_env = std::env::var("AWS_PROFILE")
+        .ok()
+        .filter(|name| !name.is_empty());
+    let (name, source_of) = match (flag, from_env) {
+        (Some(name), _) => (name.to_owned(), "--profile"),
+        (None, Some(name)) => (name, "AWS_PROFILE"),
+        (None, None) => return Ok(()),
+    };
+    let Ok(profiles) = aws_config::profile::load(
+        &aws_types::os_shim_internal::Fs::real(),
+        &aws_types::os_shim_internal::Env::real(),
+        &Default::default(),
+        Some(name.clone().into()),
+    )
+    .await
+    else {
+        return Ok(());
+    };
+    if profiles.get_profile(&name).is_some() {
+        return Ok(());
+    }
+    let mut known: Vec<&str> = profiles.profiles().collect();
+    known.sort_unstable();
+    let known = if known.is_empty() {
+        "none is defined".to_owned()
+    } else {
+        format!("defined: {}", known.join(", "))
+    };
+    Err(Error::NoSuchProfile {
+        name,
+        source_of,
+        known,
+    })
 }
 
 /// The configured region, or [`Error::NoRegion`].

@@ -513,9 +513,15 @@ impl PendingKey {
         let (via, key) = (self.via(), facts.arn.as_str());
         let verdict = |reason, text: String| self.subject.evaluation(reason, text);
         if facts.key_manager == KeyManager::Aws {
-            let fix = match self.subject.advice {
-                Advice::Running => "clone it into a new cluster with a customer managed key",
-                advice => advice.set_key(self.subject.kind),
+            // A snapshot's own copy can be re-encrypted with another key
+            // (CopyDBClusterSnapshot's KmsKeyId); a cluster's key is fixed.
+            let fix = match (self.subject.advice, self.subject.kind, &self.via_cluster) {
+                (Advice::Running, ResourceKind::ClusterSnapshot, None) => {
+                    "copy it with aws neptune copy-db-cluster-snapshot --kms-key-id <customer \
+                     managed key>"
+                }
+                (Advice::Running, ..) => "clone it into a new cluster with a customer managed key",
+                (advice, kind, _) => advice.set_key(kind),
             };
             return verdict(
                 Reason::AwsManagedKey,

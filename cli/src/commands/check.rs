@@ -92,7 +92,7 @@ struct Resolved {
 /// and a DescribeKey for every key reference the templates leave open,
 /// judged exactly as the rule judges keys (the rule's own fact cache).
 async fn resolve(args: &CheckArgs, parsed: &Parsed) -> Result<Resolved, Error> {
-    let config = sdk::for_flags(&args.aws).await;
+    let config = sdk::for_flags(&args.aws).await?;
     let region = sdk::region_of(&config)?;
     let caller = sdk::caller(&config).await?;
     let deployment = Deployment {

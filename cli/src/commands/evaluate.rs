@@ -33,7 +33,7 @@ pub async fn run(args: &EvaluateArgs) -> Result<Status, Error> {
         what: "is not JSON",
         detail: error.to_string(),
     })?;
-    let config = sdk::for_flags(&args.aws).await;
+    let config = sdk::for_flags(&args.aws).await?;
     let rule = Rule::new(&config);
     if HookRequest::is_hook_request(&event) {
         return answer_hook(&rule, &event, args).await;

@@ -39,7 +39,7 @@ struct Source {
 
 /// Runs `report`.
 pub async fn run(args: &ReportArgs) -> Result<Status, Error> {
-    let config = sdk::for_flags(&args.aws).await;
+    let config = sdk::for_flags(&args.aws).await?;
     sdk::region_of(&config)?;
     let caller_arn = sdk::caller(&config).await?.arn;
     let client = aws_sdk_config::Client::new(&config);

@@ -155,6 +155,168 @@ async fn resolve_describes_literal_keys() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A key ARN of another region is described in its own region, not the
+/// CLI's: a customer managed key in eu-west-1, checked from us-east-1, is
+/// COMPLIANT (not "not found"), a disabled one there NON_COMPLIANT, and every
+/// format notes that the template deploys to another region than the key's
+/// (SARIF lists only what fails, so there the disabled key's finding).
+#[tokio::test]
+async fn resolve_describes_a_key_in_its_own_region() {
+    let moto = Moto::start();
+    let ireland = neptune_cmk_rule::aws::in_region(&moto.sdk_config().await, "eu-west-1");
+    let fleet = Fleet::new(&ireland);
+    let (key, disabled) = (fleet.customer_key().await, fleet.disabled_key().await);
+    let key_arn = key.arn().unwrap();
+    assert!(key_arn.starts_with("arn:aws:kms:eu-west-1:"), "{key_arn}");
+    let dir = std::env::temp_dir().join(format!("neptune-cmk-check-region-{}", moto.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stack = dir.join("stack.yaml");
+    let cluster = |name: &str, key: &str| {
+        format!(
+            "  {name}:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n      \
+             StorageEncrypted: true\n      KmsKeyId: {key}\n"
+        )
+    };
+    let template = format!(
+        "Resources:\n{}{}",
+        cluster("OnIrishKey", key_arn),
+        cluster("OnDisabledIrishKey", disabled.arn().unwrap())
+    );
+    std::fs::write(&stack, template).unwrap();
+    let note = format!(
+        "note: the key is in eu-west-1 but the template deploys to {REGION} (--region or the \
+         configured region); a Neptune cluster needs a KMS key in its own region"
+    );
+    for format in ["json", "text", "sarif", "junit"] {
+        let run = neptune_cmk(
+            &moto,
+            &[
+                "check",
+                stack.to_str().unwrap(),
+                "--resolve",
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(run.status.code(), Some(1), "{format}: {}", stderr(&run));
+        assert!(stdout(&run).contains(&note), "{format}: {}", stdout(&run));
+        if format == "json" {
+            let rows: serde_json::Value = serde_json::from_str(&stdout(&run)).unwrap();
+            let row = |name: &str| {
+                rows.as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|row| row["resource"] == name)
+                    .unwrap_or_else(|| panic!("{name}: {rows}"))
+                    .clone()
+            };
+            assert_eq!(row("OnIrishKey")["compliance"], "COMPLIANT", "{rows}");
+            assert_eq!(row("OnDisabledIrishKey")["compliance"], "NON_COMPLIANT");
+            for name in ["OnIrishKey", "OnDisabledIrishKey"] {
+                let annotation = row(name)["annotation"].as_str().unwrap().to_owned();
+                assert!(annotation.ends_with(&note), "{annotation}");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// SARIF puts a finding on the line of the property that decides it, and
+/// `--strict` raises UNVERIFIED from `warning` to `error`, as it fails the
+/// run; `--format` is case-insensitive, like `--level`.
+#[test]
+fn sarif_strict_levels_on_the_property_line() {
+    let level_and_line = |extra: &[&str]| {
+        let mut args = vec!["check", "cfn/cluster-import.yaml", "--format", "SARIF"];
+        args.extend(extra);
+        let output = crate::neptune_cmk_offline(&corpus(), &args);
+        let log: serde_json::Value = serde_json::from_str(&stdout(&output))
+            .unwrap_or_else(|error| panic!("{error}: {}{}", stdout(&output), stderr(&output)));
+        let result = &log["runs"][0]["results"][0];
+        let line = &result["locations"][0]["physicalLocation"]["region"]["startLine"];
+        (
+            output.status.code(),
+            result["level"].as_str().unwrap().to_owned(),
+            line.as_u64().unwrap(),
+        )
+    };
+    // Line 8 is `KmsKeyId: !ImportValue …`, not the resource's line 4.
+    assert_eq!(level_and_line(&[]), (Some(0), "warning".to_owned(), 8));
+    assert_eq!(
+        level_and_line(&["--strict"]),
+        (Some(1), "error".to_owned(), 8)
+    );
+}
+
+/// A rule parameter the evaluator refuses is reported under its flag, not
+/// under the Lambda's `ruleParameters.*` name.
+#[test]
+fn flag_errors_name_the_flag() {
+    for (args, flag) in [
+        (&["--allowed-key", "not-a-key"][..], "--allowed-key"),
+        (&["--level", "SUPREME"], "--level"),
+    ] {
+        let output = crate::neptune_cmk_offline(
+            &corpus(),
+            &[&["check", "cfn/cluster-cmk.json"][..], args].concat(),
+        );
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        assert!(text.contains(flag), "{flag}: {text}");
+        assert!(!text.contains("ruleParameters"), "{text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+    }
+}
+
+/// A key ARN of another partition (aws-cn) is described in its own region,
+/// hence its partition's endpoint, and the note names both partitions.
+#[tokio::test]
+async fn resolve_describes_a_key_in_its_own_partition() {
+    let moto = Moto::start();
+    let beijing = neptune_cmk_rule::aws::in_region(&moto.sdk_config().await, "cn-north-1");
+    let key = Fleet::new(&beijing).customer_key().await;
+    let key_arn = key.arn().unwrap();
+    assert!(
+        key_arn.starts_with("arn:aws-cn:kms:cn-north-1:"),
+        "{key_arn}"
+    );
+    let dir = std::env::temp_dir().join(format!("neptune-cmk-check-partition-{}", moto.port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stack = dir.join("stack.yaml");
+    std::fs::write(
+        &stack,
+        format!(
+            "Resources:\n  OnChineseKey:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n      \
+             StorageEncrypted: true\n      KmsKeyId: {key_arn}\n"
+        ),
+    )
+    .unwrap();
+    let run = neptune_cmk(
+        &moto,
+        &[
+            "check",
+            stack.to_str().unwrap(),
+            "--resolve",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&run)).unwrap();
+    assert_eq!(rows[0]["compliance"], "COMPLIANT", "{rows}");
+    let annotation = rows[0]["annotation"].as_str().unwrap();
+    assert!(
+        annotation.ends_with(&format!(
+            "note: the key is in cn-north-1 in partition aws-cn but the template deploys to \
+             {REGION} in partition aws (--region or the configured region); a Neptune cluster \
+             needs a KMS key in its own region"
+        )),
+        "{annotation}"
+    );
+    assert_eq!(moto.calls("kms:DescribeKey"), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A key pending deletion is a deadline: the verdict names the day.
 #[tokio::test]
 async fn resolve_names_the_day_a_key_pending_deletion_is_deleted() {

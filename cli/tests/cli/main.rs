@@ -9,6 +9,8 @@ mod apply;
 mod audit;
 /// `check`: the template corpus in every format, `--resolve` against moto.
 mod check;
+/// Errors a person can act on: one line per cause, with its fix.
+mod errors;
 /// `evaluate`: dry run and `--put`.
 mod evaluate;
 /// The findings formats (OCSF, ASFF) and the HTML report, validated.

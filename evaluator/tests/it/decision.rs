@@ -711,6 +711,54 @@ fn snapshot_with_customer_managed_key() {
     );
 }
 
+/// A snapshot on the AWS managed key is fixed by copying it with a
+/// customer managed key (CopyDBClusterSnapshot's KmsKeyId), not by a new
+/// cluster.
+#[test]
+fn snapshot_with_aws_managed_key() {
+    let key = "arn:aws:kms:us-east-2:123456789012:key/7777bbbb-12ab-34cd-56ef-1234567890ab";
+    check(
+        fixture!("items/snapshot-cmk.history.json"),
+        World {
+            key: KeyLookup::Found(KeyFacts {
+                arn: key.to_owned(),
+                key_manager: KeyManager::Aws,
+                key_state: KeyState::Enabled,
+                origin: KeyOrigin::AwsKms,
+            }),
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-2:123456789012:key/7777bbbb-12ab-34cd-56ef-1234567890ab
+            NON_COMPLIANT (aws-managed-key) AWS::RDS::DBClusterSnapshot test @ 2022-02-21T18:46:35.200Z
+            encrypted with the AWS managed key aws/rds (arn:aws:kms:us-east-2:123456789012:key/7777bbbb-12ab-34cd-56ef-1234567890ab), not a customer managed key; copy it with aws neptune copy-db-cluster-snapshot --kms-key-id <customer managed key>"#]],
+    );
+}
+
+/// The snapshot's fix fits Config's 256 characters whole, even with the
+/// longest partition and region names in the key ARN.
+#[test]
+fn snapshot_with_aws_managed_key_in_a_long_partition() {
+    let key =
+        "arn:aws-iso-b:kms:us-isob-east-1:123456789012:key/7777bbbb-12ab-34cd-56ef-1234567890ab";
+    check(
+        fixture!("items/snapshot-cmk.history.json"),
+        World {
+            key: KeyLookup::Found(KeyFacts {
+                arn: key.to_owned(),
+                key_manager: KeyManager::Aws,
+                key_state: KeyState::Enabled,
+                origin: KeyOrigin::AwsKms,
+            }),
+            ..World::default()
+        },
+        expect![[r#"
+            describe key arn:aws:kms:us-east-2:123456789012:key/7777bbbb-12ab-34cd-56ef-1234567890ab
+            NON_COMPLIANT (aws-managed-key) AWS::RDS::DBClusterSnapshot test @ 2022-02-21T18:46:35.200Z
+            encrypted with the AWS managed key aws/rds (arn:aws-iso-b:kms:us-isob-east-1:123456789012:key/7777bbbb-12ab-34cd-56ef-1234567890ab), not a customer managed key; copy it with aws neptune copy-db-cluster-snapshot --kms-key-id <customer managed key>"#]],
+    );
+}
+
 #[test]
 fn instance_inherits_cluster_key() {
     check(

@@ -115,3 +115,48 @@ fn check_emf_lines(logs: &str) {
     );
     assert!(lines[2]["EvaluationsWritten"].as_u64().unwrap() >= 1);
 }
+
+/// Run by hand, outside Lambda, the bootstrap says what it is and how to
+/// try it locally, instead of the runtime's panic about its missing
+/// environment: exit 0 when asked (`--help`), 2 when run without a
+/// Runtime API to serve.
+#[test]
+fn run_by_hand_it_says_what_it_is() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_neptune-cmk-rule"))
+            .args(args)
+            .env_clear()
+            .output()
+            .unwrap()
+    };
+    let version = format!("version {}\n", env!("CARGO_PKG_VERSION"));
+    for (args, code) in [(&["--help"][..], 0), (&["-h"], 0), (&[], 2)] {
+        let output = run(args);
+        let (stdout, stderr) = (
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        );
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        let usage = stdout.strip_suffix(&version).unwrap_or_else(|| {
+            panic!("{args:?}: the version comes last: {stdout}");
+        });
+        expect_test::expect![[r#"
+            neptune-cmk-rule: the AWS Lambda bootstrap of neptune-cmk (runtime provided.al2023).
+
+            It answers AWS Config rule events (is every Neptune database encrypted with a KMS
+            customer managed key?) and CloudFormation Lambda Hook requests, through the Lambda
+            Runtime API named by AWS_LAMBDA_RUNTIME_API. Outside Lambda there is nothing to
+            answer. To try it locally:
+
+              neptune-cmk evaluate EVENT.json   the same handler on a saved Config event or hook
+                                                request (tests/fixtures/events/, tests/fixtures/hooks/)
+              make demo                         a local AWS (moto), a seeded fleet, and events through
+                                                this binary behind a local Runtime API
+
+            Deploy: docs/DEPLOY.md (make package builds the zip; the CDK or the standalone
+            templates of make dist deploy it).
+        "#]]
+        .assert_eq(usage);
+    }
+}

@@ -211,7 +211,7 @@ pub async fn gather_for(
     cluster: &str,
     kms_key: Option<&str>,
 ) -> Result<Gathered, Error> {
-    let config = sdk::for_flags(aws).await;
+    let config = sdk::for_flags(aws).await?;
     let region = sdk::region_of(&config)?;
     let parameters = rule.rule_parameters()?;
     let mut facts = gather(&config, &region, cluster, kms_key, &parameters).await?;
