@@ -127,6 +127,20 @@ pub struct ScanFlags {
     pub profile: Option<String>,
 }
 
+/// Which resources `audit` keeps (default: all); a resource is kept when it
+/// matches any of them.
+#[derive(Args, Clone, Debug, Default)]
+pub struct FilterFlags {
+    /// Only this DB cluster (identifier or ARN), its instances and its
+    /// cluster snapshots (repeatable). Exit 2 when it is not found.
+    #[arg(long = "cluster", value_name = "ID")]
+    pub clusters: Vec<String>,
+    /// Only this resource: an identifier, Config resource id (cluster-…,
+    /// db-…, g-…) or ARN (repeatable). Exit 2 when it is not found.
+    #[arg(long = "resource", value_name = "ID")]
+    pub resources: Vec<String>,
+}
+
 /// The rule's parameters, as flags (see `evaluator/rule-parameters.json`).
 #[derive(Args, Clone, Debug, Default)]
 pub struct RuleFlags {
@@ -211,6 +225,9 @@ pub struct AuditArgs {
     /// Where to look.
     #[command(flatten)]
     pub scan: ScanFlags,
+    /// Which resources to keep.
+    #[command(flatten)]
+    pub filter: FilterFlags,
     /// The rule's parameters.
     #[command(flatten)]
     pub rule: RuleFlags,
