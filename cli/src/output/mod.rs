@@ -34,15 +34,7 @@ pub fn render(report: &Report, format: Format) -> Result<String, Error> {
 /// when any resource could not be judged or any target failed (their rows
 /// are in the output), else the verdicts' status.
 pub fn deliver(report: &Report, format: Format, output: Option<&Path>) -> Result<Status, Error> {
-    let text = render(report, format)?;
-    match output {
-        None => print!("{text}"),
-        Some(path) => std::fs::write(path, text).map_err(|source| Error::Io {
-            action: "write",
-            path: path.to_owned(),
-            source,
-        })?,
-    }
+    write(&render(report, format)?, output)?;
     let failures = |targets: bool| -> Vec<String> {
         report
             .rows
@@ -61,6 +53,20 @@ pub fn deliver(report: &Report, format: Format, output: Option<&Path>) -> Result
             RowVerdict::Error => None,
         },
     )))
+}
+
+/// Prints `text`, or writes it to `-o FILE`: every command's output goes
+/// one of these two ways.
+pub fn write(text: &str, output: Option<&Path>) -> Result<(), Error> {
+    match output {
+        None => print!("{text}"),
+        Some(path) => std::fs::write(path, text).map_err(|source| Error::Io {
+            action: "write",
+            path: path.to_owned(),
+            source,
+        })?,
+    }
+    Ok(())
 }
 
 /// `123456789012 us-east-1 DBInstance graph-1: why`, or the target alone
