@@ -16,6 +16,21 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Each subcommand's examples and exit codes, after its options in
+/// `--help` (and in its man page); `help_examples_parse` proves every
+/// example is a command line the parser takes.
+pub const AUDIT_HELP: &str = include_str!("../help/audit.txt");
+/// `report --help`'s examples and exit codes.
+pub const REPORT_HELP: &str = include_str!("../help/report.txt");
+/// `check --help`'s examples and exit codes.
+pub const CHECK_HELP: &str = include_str!("../help/check.txt");
+/// `evaluate --help`'s examples and exit codes.
+pub const EVALUATE_HELP: &str = include_str!("../help/evaluate.txt");
+/// `completions --help`'s examples and exit codes.
+pub const COMPLETIONS_HELP: &str = include_str!("../help/completions.txt");
+/// `man --help`'s examples and exit codes.
+pub const MAN_HELP: &str = include_str!("../help/man.txt");
+
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -53,6 +68,7 @@ pub enum RemediateCommand {
 
 /// `neptune-cmk completions`.
 #[derive(Args, Debug)]
+#[command(after_help = COMPLETIONS_HELP)]
 pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
@@ -61,6 +77,7 @@ pub struct CompletionsArgs {
 
 /// `neptune-cmk man`.
 #[derive(Args, Debug)]
+#[command(after_help = MAN_HELP)]
 pub struct ManArgs {
     /// Write neptune-cmk.1 and a page per subcommand (neptune-cmk-audit.1,
     /// …) into DIR instead of printing neptune-cmk.1.
@@ -127,13 +144,28 @@ pub struct ScanFlags {
     pub profile: Option<String>,
 }
 
+/// Which resources `audit` keeps (default: all); a resource is kept when it
+/// matches any of them.
+#[derive(Args, Clone, Debug, Default)]
+pub struct FilterFlags {
+    /// Only this DB cluster (identifier or ARN), its instances and its
+    /// cluster snapshots (repeatable). Exit 2 when it is not found.
+    #[arg(long = "cluster", value_name = "ID")]
+    pub clusters: Vec<String>,
+    /// Only this resource: an identifier, Config resource id (cluster-…,
+    /// db-…, g-…) or ARN (repeatable). Exit 2 when it is not found.
+    #[arg(long = "resource", value_name = "ID")]
+    pub resources: Vec<String>,
+}
+
 /// The rule's parameters, as flags (see `evaluator/rule-parameters.json`).
 #[derive(Args, Clone, Debug, Default)]
 pub struct RuleFlags {
     /// desiredEncryptionLevel: CUSTOMER_MANAGED, EXTERNAL or CLOUDHSM.
-    #[arg(long, value_name = "LEVEL")]
+    #[arg(long, value_name = "LEVEL", default_value = "CUSTOMER_MANAGED")]
     pub level: Option<String>,
-    /// allowedKmsKeyArns entry (repeatable).
+    /// allowedKmsKeyArns entry (repeatable); default: any customer managed
+    /// key.
     #[arg(long = "allowed-key", value_name = "KEY_ARN")]
     pub allowed_keys: Vec<String>,
     /// requireEnabledKey=false: accept keys that are not Enabled.
@@ -207,10 +239,14 @@ pub struct FlagError {
 
 /// `neptune-cmk audit`.
 #[derive(Args, Debug)]
+#[command(after_help = AUDIT_HELP)]
 pub struct AuditArgs {
     /// Where to look.
     #[command(flatten)]
     pub scan: ScanFlags,
+    /// Which resources to keep.
+    #[command(flatten)]
+    pub filter: FilterFlags,
     /// The rule's parameters.
     #[command(flatten)]
     pub rule: RuleFlags,
@@ -276,6 +312,7 @@ pub struct OrgFlags {
 
 /// `neptune-cmk report`.
 #[derive(Args, Debug)]
+#[command(after_help = REPORT_HELP)]
 pub struct ReportArgs {
     /// The Config aggregator to read (in the account and region of the credentials).
     #[arg(long, value_name = "NAME")]
@@ -324,16 +361,22 @@ fn role_name(text: &str) -> Result<String, String> {
 
 /// `neptune-cmk evaluate`.
 #[derive(Args, Debug)]
+#[command(after_help = EVALUATE_HELP)]
 pub struct EvaluateArgs {
     /// A Config Lambda event, or a CloudFormation Lambda Hook request, as JSON
     /// (as saved from the Lambda console or CloudWatch).
     pub event: PathBuf,
+    /// Write the evaluations (or the hook's answer) to FILE instead of
+    /// standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Write the evaluations with PutEvaluations (default: only print them);
     /// Config events only.
     #[arg(long)]
     pub put: bool,
     /// For a hook request: the rule's parameters as the hook function gets
-    /// them (the same JSON as the Config rule's ruleParameters).
+    /// them (the same JSON as the Config rule's ruleParameters); default:
+    /// the rule's defaults.
     #[arg(long, value_name = "JSON", env = "NEPTUNE_CMK_RULE_PARAMETERS")]
     pub rule_parameters: Option<String>,
     /// Region and profile.
@@ -343,11 +386,12 @@ pub struct EvaluateArgs {
 
 /// `neptune-cmk check`.
 #[derive(Args, Debug)]
+#[command(after_help = CHECK_HELP)]
 pub struct CheckArgs {
     /// Templates, cdk.out directories, Terraform plan JSON, .tf files, or
-    /// directories to search (default: the current directory); `-` reads a
-    /// template from standard input.
-    #[arg(value_name = "PATH")]
+    /// directories to search; `-` reads a template or plan from standard
+    /// input.
+    #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<std::path::PathBuf>,
     /// Output format.
     #[arg(long, value_enum, ignore_case = true, default_value = "text")]
@@ -550,6 +594,39 @@ mod tests {
             RuleFlags::default().rule_parameters().unwrap(),
             RuleParameters::default()
         );
+    }
+
+    /// Every example in a `--help` is a command line the parser takes:
+    /// from `neptune-cmk` to the first pipe, redirection or `&&`, its
+    /// words split on spaces and unquoted.
+    #[test]
+    fn help_examples_parse() {
+        let texts = [
+            AUDIT_HELP,
+            REPORT_HELP,
+            CHECK_HELP,
+            EVALUATE_HELP,
+            COMPLETIONS_HELP,
+            MAN_HELP,
+        ];
+        let mut parsed = 0;
+        for text in texts {
+            for line in text.lines() {
+                let Some(start) = line.find("neptune-cmk ") else {
+                    continue;
+                };
+                let words: Vec<&str> = line[start..]
+                    .split_whitespace()
+                    .take_while(|word| !["|", ">", "&&"].contains(word))
+                    .map(|word| word.trim_matches('\''))
+                    .collect();
+                if let Err(error) = Cli::try_parse_from(&words) {
+                    panic!("{line}: {error}");
+                }
+                parsed += 1;
+            }
+        }
+        assert_eq!(parsed, 17, "every example was found");
     }
 
     #[test]

@@ -162,9 +162,25 @@ pub enum Error {
         annotation: String,
     },
 
-    /// Some audit targets failed; the rows of the others were printed.
-    #[error("{} target(s) could not be audited:\n  {}", .0.len(), .0.join("\n  "))]
-    TargetsFailed(Vec<String>),
+    /// Some resources could not be judged or some audit targets failed;
+    /// every row, theirs included, was printed.
+    #[error("{}", incomplete(.resources, .targets))]
+    AuditIncomplete {
+        /// Each resource listed but not judged, with why.
+        resources: Vec<String>,
+        /// Each target (account, or account and region) that could not be
+        /// read, with why.
+        targets: Vec<String>,
+    },
+
+    /// `audit --cluster`/`--resource` named resources the audit did not
+    /// find; what it found was printed.
+    #[error(
+        "not found: {}; nothing by that name in the accounts and regions audited (check the \
+         identifier, --region and the credentials' account)",
+        .0.join(", ")
+    )]
+    NotFound(Vec<String>),
 
     /// `check`: files could not be read or parsed; everything else was
     /// judged and printed, these files are listed in the output too.
@@ -197,4 +213,20 @@ pub enum Error {
     /// Parameters or a key reference given on the command line are invalid.
     #[error(transparent)]
     Evaluator(#[from] neptune_cmk_evaluator::Error),
+}
+
+/// `2 resource(s) could not be judged:` and `1 target(s) could not be
+/// audited:`, each with its lines; the parts that are empty are left out.
+fn incomplete(resources: &[String], targets: &[String]) -> String {
+    let part = |lines: &[String], what: &str| {
+        (!lines.is_empty()).then(|| format!("{} {what}:\n  {}", lines.len(), lines.join("\n  ")))
+    };
+    [
+        part(resources, "resource(s) could not be judged"),
+        part(targets, "target(s) could not be audited"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\n")
 }

@@ -30,6 +30,7 @@
 mod args;
 mod commands;
 mod error;
+mod filter;
 mod graphs;
 mod judged;
 mod org;

@@ -33,15 +33,22 @@ impl Account {
     }
 }
 
-/// A row's verdict: the rule's, or the failure that left a target unaudited.
+/// A row's verdict: the rule's, or the failure that left a resource
+/// unjudged or a target unaudited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RowVerdict {
     /// The rule's verdict on one resource.
     Judged(Compliance),
-    /// The target (an account, or an account and region) could not be read;
-    /// the annotation says why.
+    /// The resource could not be judged, or the target (an account, or an
+    /// account and region) could not be read; the annotation says why.
     Error,
 }
+
+/// The reason id of a resource that was listed but could not be judged.
+pub const NOT_JUDGED: &str = "not-judged";
+/// The reason id of a target (account, or account and region) that could
+/// not be read.
+pub const NOT_AUDITED: &str = "not-audited";
 
 impl RowVerdict {
     /// Config's spelling, or `ERROR`.
@@ -113,6 +120,24 @@ impl Row {
             .iter()
             .find_map(|prefix| self.resource_type.strip_prefix(prefix))
             .unwrap_or(&self.resource_type)
+    }
+
+    /// Whether this row is a whole target (an account, or an account and
+    /// region) that could not be read, rather than one resource.
+    pub fn is_target_failure(&self) -> bool {
+        self.verdict == RowVerdict::Error && self.resource_type.is_empty()
+    }
+
+    /// The decision-table row's id, or for an error row what failed:
+    /// [`NOT_JUDGED`] (a resource) or [`NOT_AUDITED`] (a target). `None`
+    /// only for a verdict whose reason is not known (an aggregator's
+    /// annotation that names none).
+    pub fn reason_id(&self) -> Option<&'static str> {
+        match (self.verdict, self.reason) {
+            (RowVerdict::Error, _) if self.is_target_failure() => Some(NOT_AUDITED),
+            (RowVerdict::Error, _) => Some(NOT_JUDGED),
+            (_, reason) => reason.map(Reason::as_str),
+        }
     }
 
     /// The identifier, else the resource id: what people call it.

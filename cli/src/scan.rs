@@ -12,15 +12,16 @@ use indicatif::ProgressBar;
 use neptune_cmk_evaluator::{RuleParameters, Scope, Timestamp};
 use neptune_cmk_rule::aws::{self, failed};
 use neptune_cmk_rule::fact_cache::Judgement;
-use neptune_cmk_rule::sweep::{self, JudgementSink, SweepContext, Unjudged};
+use neptune_cmk_rule::sweep::{self, JudgementSink, Listed, SweepContext, Unjudged};
 use neptune_cmk_rule::{Clients, Deadline};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::error::Error;
+use crate::filter::Filter;
 use crate::graphs;
 use crate::judged::Judged;
-use crate::rows::{Account, Row};
+use crate::rows::{Account, Row, RowVerdict};
 use crate::sdk;
 
 /// The check every audit row answers; also the findings' generator id.
@@ -55,19 +56,19 @@ impl ScanTarget {
 pub async fn scan_all(
     targets: Vec<ScanTarget>,
     partition: &str,
-    parameters: &RuleParameters,
+    judging: &Judging,
     limit: &Arc<Semaphore>,
     progress: &ProgressBar,
 ) -> Vec<Row> {
     progress.inc_length(targets.len() as u64);
     let mut tasks = JoinSet::new();
     for target in targets {
-        let (parameters, partition) = (parameters.clone(), partition.to_owned());
+        let (judging, partition) = (judging.clone(), partition.to_owned());
         let (limit, progress) = (Arc::clone(limit), progress.clone());
         tasks.spawn(async move {
             // The semaphore is never closed, so acquiring cannot fail.
             let _permit = limit.acquire_owned().await.ok();
-            let rows = scan(&target, &partition, &parameters).await;
+            let rows = scan(&target, &partition, &judging).await;
             progress.inc(1);
             rows
         });
@@ -93,10 +94,21 @@ pub async fn join_rows(mut tasks: JoinSet<Vec<Row>>, what: &str) -> Vec<Row> {
     rows
 }
 
+/// How every target is judged: the rule's parameters and which resources
+/// to keep.
+#[derive(Debug, Clone)]
+pub struct Judging {
+    /// The rule's parameters.
+    pub parameters: RuleParameters,
+    /// `--cluster` and `--resource`.
+    pub filter: Filter,
+}
+
 /// The rows of one account and region, with an error row for each
 /// resource that could not be judged and one when a listing failed (then
 /// some resources may be missing).
-async fn scan(target: &ScanTarget, partition: &str, parameters: &RuleParameters) -> Vec<Row> {
+async fn scan(target: &ScanTarget, partition: &str, judging: &Judging) -> Vec<Row> {
+    let parameters = &judging.parameters;
     let clients = Clients::new(&target.config);
     // The audit judges every Neptune resource, as a rule without a scope does.
     let scope = Scope::everything();
@@ -115,6 +127,8 @@ async fn scan(target: &ScanTarget, partition: &str, parameters: &RuleParameters)
         target,
         partition,
         rows: Vec::new(),
+        clusters_of: Vec::new(),
+        filter: &judging.filter,
     };
     let failed = |message: String| Row::error(&target.account, Some(&target.region), message);
     // Neptune Analytics graphs are listed beside the sweep: Config records
@@ -129,7 +143,7 @@ async fn scan(target: &ScanTarget, partition: &str, parameters: &RuleParameters)
         tokio::join!(sweep::sweep(&context, &mut sink), graphs.rows(parameters));
     let mut rows = match swept {
         Ok(report) => {
-            let mut rows = sink.rows;
+            let mut rows = sink.finish();
             if let Some(stopped) = report.stopped {
                 rows.push(failed(format!(
                     "{stopped} (the resources listed before it are reported; others may be missing)"
@@ -139,6 +153,7 @@ async fn scan(target: &ScanTarget, partition: &str, parameters: &RuleParameters)
         }
         Err(error) => vec![failed(error.to_string())],
     };
+    graph_rows.retain(|row| judging.filter.keeps_row(row));
     rows.append(&mut graph_rows);
     rows
 }
@@ -148,7 +163,38 @@ struct Collect<'a> {
     target: &'a ScanTarget,
     partition: &'a str,
     rows: Vec<Row>,
+    /// The error rows of instances (by index in `rows`), with their cluster.
+    clusters_of: Vec<(usize, String)>,
+    filter: &'a Filter,
 }
+
+impl Collect<'_> {
+    /// The rows, each failure said once: an instance that failed as its
+    /// cluster did (same cause) points at the cluster's row instead of
+    /// repeating its message.
+    fn finish(mut self) -> Vec<Row> {
+        for (index, cluster) in std::mem::take(&mut self.clusters_of) {
+            let failed_cluster = self.rows.iter().find(|row| {
+                row.verdict == RowVerdict::Error
+                    && row.resource_type == CLUSTER_TYPE
+                    && row.identifier == cluster
+            });
+            let Some(failed_cluster) = failed_cluster else {
+                continue;
+            };
+            if failed_cluster.annotation == self.rows[index].annotation {
+                self.rows[index].annotation = format!(
+                    "not judged: its cluster {cluster} could not be judged; \
+                     see that cluster's row for why"
+                );
+            }
+        }
+        self.rows
+    }
+}
+
+const CLUSTER_TYPE: &str = "AWS::RDS::DBCluster";
+const INSTANCE_TYPE: &str = "AWS::RDS::DBInstance";
 
 impl JudgementSink for Collect<'_> {
     async fn accept(
@@ -176,7 +222,8 @@ impl JudgementSink for Collect<'_> {
     }
 
     /// A resource listed but not judged (its key or cluster could not be
-    /// looked up, its record did not parse) is an error row of its own.
+    /// looked up, its record did not parse) is an error row of its own,
+    /// with the ARN and ids its record gave.
     fn unjudged(&mut self, resource: &Unjudged) {
         let target = self.target;
         let mut row = Row::error(
@@ -187,7 +234,23 @@ impl JudgementSink for Collect<'_> {
         row.resource_type = resource.resource_type.to_owned();
         row.identifier = resource.name.clone();
         row.resource_id = resource.resource_id.clone().unwrap_or_default();
+        row.arn = resource.arn.clone().or_else(|| {
+            resource_arn(
+                self.partition,
+                &target.region,
+                &target.account.id,
+                resource.resource_type,
+                &resource.name,
+            )
+        });
+        if let (Some(cluster), INSTANCE_TYPE) = (&resource.cluster, resource.resource_type) {
+            self.clusters_of.push((self.rows.len(), cluster.clone()));
+        }
         self.rows.push(row);
+    }
+
+    fn wants(&self, resource: &Listed) -> bool {
+        self.filter.keeps_listed(resource)
     }
 }
 
@@ -200,8 +263,8 @@ fn resource_arn(
     identifier: &str,
 ) -> Option<String> {
     let kind = match resource_type {
-        "AWS::RDS::DBCluster" => "cluster",
-        "AWS::RDS::DBInstance" => "db",
+        CLUSTER_TYPE => "cluster",
+        INSTANCE_TYPE => "db",
         "AWS::RDS::DBClusterSnapshot" => "cluster-snapshot",
         _ => return None,
     };

@@ -12,18 +12,22 @@ use tokio::sync::Semaphore;
 
 use crate::args::AuditArgs;
 use crate::error::Error;
+use crate::filter::Filter;
 use crate::output;
 use crate::progress::progress_bar;
 use crate::rows::{Account, Report};
-use crate::scan::{self, scan_all, ScanTarget, CHECK_NAME};
+use crate::scan::{self, scan_all, Judging, ScanTarget, CHECK_NAME};
 use crate::sdk;
 use crate::status::Status;
 
 /// Runs `audit`.
 pub async fn run(args: &AuditArgs) -> Result<Status, Error> {
-    let parameters = args.rule.rule_parameters()?;
+    let judging = Judging {
+        parameters: args.rule.rule_parameters()?,
+        filter: Filter::new(&args.filter),
+    };
     if args.org.organization {
-        return organization::run(args, &parameters).await;
+        return organization::run(args, &judging).await;
     }
     let flags = &args.scan;
     let base = sdk::for_scan(flags).await?;
@@ -37,8 +41,10 @@ pub async fn run(args: &AuditArgs) -> Result<Status, Error> {
     let progress = progress_bar("scanning regions");
     let limit = Arc::new(Semaphore::new(usize::from(args.org.concurrency)));
     let targets = ScanTarget::each_region(&account, regions, &base);
-    let rows = scan_all(targets, partition, &parameters, &limit, &progress).await;
+    let rows = scan_all(targets, partition, &judging, &limit, &progress).await;
     progress.finish_and_clear();
     let report = Report::new("neptune-cmk audit".to_owned(), CHECK_NAME, partition, rows);
-    output::deliver(&report, args.format, args.output.as_deref())
+    let status = output::deliver(&report, args.format, args.output.as_deref())?;
+    judging.filter.found_all(&report.rows)?;
+    Ok(status)
 }

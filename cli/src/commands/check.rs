@@ -6,7 +6,6 @@
 mod files;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use neptune_cmk_evaluator::{partition_of, KeyReference};
 use neptune_cmk_rule::fact_cache::FactCache;
@@ -17,6 +16,7 @@ use neptune_cmk_template::{
 
 use crate::args::{CheckArgs, CheckFormat};
 use crate::error::Error;
+use crate::output;
 use crate::sdk;
 use crate::status::Status;
 
@@ -24,12 +24,9 @@ use crate::status::Status;
 /// NON_COMPLIANT, or UNVERIFIED with `--strict`) or 2 (usage errors, and
 /// files that could not be read or parsed).
 pub async fn run(args: &CheckArgs) -> Result<Status, Error> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let files = files::collect(&paths, !args.skip_other_files);
+    // clap defaults to `.`, so there is always a path.
+    let paths = &args.paths;
+    let files = files::collect(paths, !args.skip_other_files);
     let documents: Vec<Document<'_>> = files.iter().map(files::File::document).collect();
     let parsed = parse(&documents);
     let mut options = CheckOptions {
@@ -43,14 +40,7 @@ pub async fn run(args: &CheckArgs) -> Result<Status, Error> {
     }
     let report = parsed.judge(&options);
     let rendered = report.render(format(args.format), args.strict);
-    match &args.output {
-        None => print!("{rendered}"),
-        Some(path) => std::fs::write(path, rendered).map_err(|source| Error::Io {
-            action: "write",
-            path: path.clone(),
-            source,
-        })?,
-    }
+    output::write(&rendered, args.output.as_deref())?;
     match report.conclusion(args.strict) {
         // Whatever the format, stderr names every file that failed.
         Conclusion::Unreadable => Err(Error::FilesUnreadable(

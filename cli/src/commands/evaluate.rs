@@ -1,5 +1,5 @@
-//! `neptune-cmk evaluate EVENT [--put]`: the Lambda handler on a saved
-//! event, as the bootstrap tells them apart.
+//! `neptune-cmk evaluate EVENT [--put] [-o FILE]`: the Lambda handler on a
+//! saved event, as the bootstrap tells them apart.
 //!
 //! - A Config event: the evaluations in PutEvaluations' shape. Without
 //!   `--put` the sink is a dry-run collector; with it, the PutEvaluations
@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 use crate::args::EvaluateArgs;
 use crate::error::Error;
+use crate::output;
 use crate::sdk;
 use crate::status::Status;
 
@@ -68,7 +69,10 @@ pub async fn run(args: &EvaluateArgs) -> Result<Status, Error> {
             .await?;
         handled.sink.into_evaluations()
     };
-    println!("{}", evaluations_json(&evaluations));
+    output::write(
+        &format!("{}\n", evaluations_json(&evaluations)),
+        args.output.as_deref(),
+    )?;
     Ok(Status::of(evaluations.iter().map(Evaluation::compliance)))
 }
 
@@ -87,10 +91,8 @@ async fn answer_hook(
     let answer = rule
         .answer_hook(request, args.rule_parameters.as_deref(), Deadline::none())
         .await;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&answer_json(&answer)).unwrap_or_default()
-    );
+    let text = serde_json::to_string_pretty(&answer_json(&answer)).unwrap_or_default();
+    output::write(&format!("{text}\n"), args.output.as_deref())?;
     match answer.error_code {
         None => Ok(Status::AllCompliant),
         Some(HookErrorCode::NonCompliant) => Ok(Status::NonCompliant),

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use neptune_cmk_evaluator::Compliance;
 use serde_json::{json, Value};
 
-use super::finding::{finding_id, is_target_failure, resource_data, severity, title, Severity};
+use super::finding::{finding_id, resource_data, severity, title, Severity};
 use crate::rows::{Report, Row, RowVerdict};
 
 /// ASFF schema version (the only one Security Hub defines).
@@ -62,7 +62,7 @@ fn finding(report: &Report, row: &Row) -> Value {
         "RecordState": "ACTIVE",
         "ProductFields": {
             "neptune-cmk/compliance": row.verdict.as_str(),
-            "neptune-cmk/reason": row.reason.map_or("unknown", |reason| reason.as_str()),
+            "neptune-cmk/reason": row.reason_id().unwrap_or("unknown"),
         },
     });
     if let Some(name) = &row.account.name {
@@ -109,7 +109,7 @@ fn status_of(verdict: RowVerdict) -> &'static str {
 /// The resource judged, or for an error row the account not audited.
 fn resource(report: &Report, row: &Row, region: &str) -> Value {
     let partition = &report.partition;
-    if is_target_failure(row) {
+    if row.is_target_failure() {
         return json!({
             "Type": "AwsAccount",
             "Id": format!("AWS::::Account:{}", row.account.id),

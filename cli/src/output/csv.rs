@@ -1,10 +1,8 @@
 //! The rows as RFC 4180 CSV with a header row.
 
-use neptune_cmk_evaluator::Reason;
-
 use crate::rows::{encrypted_text, Row};
 
-const CSV_HEADER: &str = "account_id,account_name,region,type,identifier,resource_id,encrypted,key_arn,key_manager,key_state,verdict,reason,annotation";
+const CSV_HEADER: &str = "account_id,account_name,region,type,identifier,resource_id,arn,encrypted,key_arn,key_manager,key_state,verdict,reason,annotation";
 
 /// RFC 4180 CSV with a header row; full key ARNs.
 pub fn csv(rows: &[Row]) -> String {
@@ -17,6 +15,7 @@ pub fn csv(rows: &[Row]) -> String {
             row.short_type(),
             &row.identifier,
             &row.resource_id,
+            row.arn.as_deref().unwrap_or_default(),
             match encrypted_text(row.encrypted, row.verdict) {
                 "-" => "",
                 text => text,
@@ -25,7 +24,7 @@ pub fn csv(rows: &[Row]) -> String {
             row.key_manager.as_deref().unwrap_or_default(),
             row.key_state.as_deref().unwrap_or_default(),
             row.verdict.as_str(),
-            row.reason.map(Reason::as_str).unwrap_or_default(),
+            row.reason_id().unwrap_or_default(),
             &row.annotation,
         ];
         let line: Vec<String> = cells.iter().map(|cell| csv_field(cell)).collect();

@@ -78,11 +78,6 @@ pub fn finding_id(row: &Row) -> String {
     )
 }
 
-/// Whether the row is about a whole target (account or region), not a resource.
-pub fn is_target_failure(row: &Row) -> bool {
-    row.verdict == RowVerdict::Error && row.resource_type.is_empty()
-}
-
 /// Facts about the resource beyond type and id, for both formats.
 pub fn resource_data(row: &Row) -> Map<String, Value> {
     let mut data = Map::new();
@@ -100,7 +95,7 @@ pub fn resource_data(row: &Row) -> Map<String, Value> {
         "encrypted",
         row.encrypted.map(|on| if on { "true" } else { "false" }),
     );
-    put("reason", row.reason.map(|reason| reason.as_str()));
+    put("reason", row.reason_id());
     put("compliance", Some(row.verdict.as_str()));
     data
 }

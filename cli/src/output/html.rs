@@ -15,7 +15,7 @@ use neptune_cmk_evaluator::Compliance;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::rows::{encrypted_text, short_key, Report, Row, RowVerdict};
+use crate::rows::{encrypted_text, short_key, Report, Row, RowVerdict, NOT_AUDITED, NOT_JUDGED};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 
@@ -70,30 +70,43 @@ struct Tally {
     compliant: usize,
     non_compliant: usize,
     not_applicable: usize,
+    /// Resources listed but not judged.
+    not_judged: usize,
+    /// Targets that could not be read (not resources).
     errors: usize,
 }
 
 impl Tally {
-    fn add(&mut self, verdict: RowVerdict) {
-        match verdict {
+    fn add(&mut self, row: &Row) {
+        match row.verdict {
             RowVerdict::Judged(Compliance::Compliant) => self.compliant += 1,
             RowVerdict::Judged(Compliance::NonCompliant) => self.non_compliant += 1,
             RowVerdict::Judged(Compliance::NotApplicable) => self.not_applicable += 1,
-            RowVerdict::Error => self.errors += 1,
+            RowVerdict::Error if row.is_target_failure() => self.errors += 1,
+            RowVerdict::Error => self.not_judged += 1,
         }
     }
 
+    /// Every resource, judged or not: the one denominator of the page.
     fn resources(&self) -> usize {
-        self.compliant + self.non_compliant + self.not_applicable
+        self.compliant + self.non_compliant + self.not_applicable + self.not_judged
     }
+}
+
+/// `count` as a share of `total` in percent, to one decimal; `None` of none.
+fn share(count: usize, total: usize) -> Option<f64> {
+    (total > 0).then(|| (count as f64 * 1000.0 / total as f64).round() / 10.0)
 }
 
 #[derive(Serialize)]
 struct Headline {
     tally: Tally,
     resources: usize,
-    /// Compliant share of the judged (compliant or not) resources, in whole percent.
-    compliant_percent: Option<usize>,
+    /// Compliant share of every resource (the reasons table's
+    /// denominator too), in percent to one decimal.
+    compliant_percent: Option<f64>,
+    /// Non-compliant share of every resource.
+    non_compliant_percent: Option<f64>,
     accounts: usize,
     regions: usize,
 }
@@ -104,16 +117,17 @@ impl Headline {
         let mut accounts = std::collections::BTreeSet::new();
         let mut regions = std::collections::BTreeSet::new();
         for row in rows {
-            tally.add(row.verdict);
+            tally.add(row);
             accounts.insert(&row.account.id);
             if !row.region.is_empty() {
                 regions.insert(&row.region);
             }
         }
-        let judged = tally.compliant + tally.non_compliant;
+        let resources = tally.resources();
         Self {
-            resources: tally.resources(),
-            compliant_percent: (judged > 0).then(|| tally.compliant * 100 / judged),
+            resources,
+            compliant_percent: share(tally.compliant, resources),
+            non_compliant_percent: share(tally.non_compliant, resources),
             tally,
             accounts: accounts.len(),
             regions: regions.len(),
@@ -159,7 +173,7 @@ impl Chart {
     fn of(rows: &[Row], group: impl Fn(&Row) -> String) -> Self {
         let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
         for row in rows {
-            tallies.entry(group(row)).or_default().add(row.verdict);
+            tallies.entry(group(row)).or_default().add(row);
         }
         let most = tallies
             .values()
@@ -187,7 +201,7 @@ impl Bar {
             ("non-compliant", "NON_COMPLIANT", tally.non_compliant),
             ("compliant", "COMPLIANT", tally.compliant),
             ("not-applicable", "NOT_APPLICABLE", tally.not_applicable),
-            ("error", "ERROR", tally.errors),
+            ("error", "ERROR", tally.not_judged + tally.errors),
         ];
         let mut x = LABEL_WIDTH;
         let mut segments = Vec::new();
@@ -229,7 +243,9 @@ struct ReasonCount {
     verdict: &'static str,
     class: &'static str,
     count: usize,
-    percent: f64,
+    /// Share of every resource, as in the headline; `None` for targets
+    /// that could not be read, which are not resources.
+    percent: Option<f64>,
 }
 
 impl ReasonCount {
@@ -237,7 +253,10 @@ impl ReasonCount {
         let mut counts: BTreeMap<(RowVerdict, String, String), usize> = BTreeMap::new();
         for row in rows {
             let (id, description) = match (row.verdict, row.reason) {
-                (RowVerdict::Error, _) => ("not-audited", "target could not be audited"),
+                (RowVerdict::Error, _) if row.is_target_failure() => {
+                    (NOT_AUDITED, "target could not be audited")
+                }
+                (RowVerdict::Error, _) => (NOT_JUDGED, "resource could not be judged"),
                 (_, Some(reason)) => (reason.as_str(), reason.describe()),
                 (_, None) => ("not-reported", "reason not recognised from the annotation"),
             };
@@ -245,16 +264,18 @@ impl ReasonCount {
                 .entry((row.verdict, id.to_owned(), description.to_owned()))
                 .or_default() += 1;
         }
-        let total = rows.len().max(1) as f64;
+        let resources = rows.iter().filter(|row| !row.is_target_failure()).count();
         let mut reasons: Vec<Self> = counts
             .into_iter()
             .map(|((verdict, id, description), count)| Self {
+                percent: (id != NOT_AUDITED)
+                    .then(|| share(count, resources))
+                    .flatten(),
                 id,
                 description,
                 verdict: verdict.as_str(),
                 class: verdict_class(verdict),
                 count,
-                percent: (count as f64 * 1000.0 / total).round() / 10.0,
             })
             .collect();
         reasons.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
@@ -279,6 +300,8 @@ struct TableRow {
     resource_type: String,
     name: String,
     resource_id: String,
+    /// The resource's ARN (its cell's tooltip), empty when unknown.
+    arn: String,
     encrypted: &'static str,
     key: String,
     key_arn: String,
@@ -299,6 +322,7 @@ impl TableRow {
             resource_type: or_dash(Some(row.short_type())),
             name: or_dash(Some(row.name())),
             resource_id: or_dash(Some(&row.resource_id)),
+            arn: row.arn.clone().unwrap_or_default(),
             encrypted: encrypted_text(row.encrypted, row.verdict),
             key: row
                 .key_arn
@@ -309,7 +333,7 @@ impl TableRow {
             key_state: or_dash(row.key_state.as_deref()),
             verdict: row.verdict.as_str(),
             class: verdict_class(row.verdict),
-            reason: or_dash(row.reason.map(|reason| reason.as_str())),
+            reason: or_dash(row.reason_id()),
             annotation: row.annotation.clone(),
         }
     }

@@ -1,6 +1,5 @@
 //! The rows as one JSON array.
 
-use neptune_cmk_evaluator::Reason;
 use serde_json::{json, Value};
 
 use crate::rows::Row;
@@ -24,7 +23,7 @@ pub fn json(rows: &[Row]) -> String {
                 "keyManager": row.key_manager,
                 "keyState": row.key_state,
                 "compliance": row.verdict.as_str(),
-                "reason": row.reason.map(Reason::as_str),
+                "reason": row.reason_id(),
                 "annotation": row.annotation,
             })
         })

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use crate::args::Format;
 use crate::error::Error;
-use crate::rows::{Report, RowVerdict};
+use crate::rows::{Report, Row, RowVerdict};
 use crate::status::Status;
 
 /// The report in `format`, ending with a newline.
@@ -31,10 +31,33 @@ pub fn render(report: &Report, format: Format) -> Result<String, Error> {
 }
 
 /// Renders and writes the report, then tells how the run went: an error
-/// when any target failed (its rows are in the output), else the verdicts'
-/// status.
+/// when any resource could not be judged or any target failed (their rows
+/// are in the output), else the verdicts' status.
 pub fn deliver(report: &Report, format: Format, output: Option<&Path>) -> Result<Status, Error> {
-    let text = render(report, format)?;
+    write(&render(report, format)?, output)?;
+    let failures = |targets: bool| -> Vec<String> {
+        report
+            .rows
+            .iter()
+            .filter(|row| row.verdict == RowVerdict::Error && row.is_target_failure() == targets)
+            .map(failure_line)
+            .collect()
+    };
+    let (resources, targets) = (failures(false), failures(true));
+    if !resources.is_empty() || !targets.is_empty() {
+        return Err(Error::AuditIncomplete { resources, targets });
+    }
+    Ok(Status::of(report.rows.iter().filter_map(
+        |row| match row.verdict {
+            RowVerdict::Judged(compliance) => Some(compliance),
+            RowVerdict::Error => None,
+        },
+    )))
+}
+
+/// Prints `text`, or writes it to `-o FILE`: every command's output goes
+/// one of these two ways.
+pub fn write(text: &str, output: Option<&Path>) -> Result<(), Error> {
     match output {
         None => print!("{text}"),
         Some(path) => std::fs::write(path, text).map_err(|source| Error::Io {
@@ -43,22 +66,17 @@ pub fn deliver(report: &Report, format: Format, output: Option<&Path>) -> Result
             source,
         })?,
     }
-    let failures: Vec<String> = report
-        .rows
-        .iter()
-        .filter(|row| row.verdict == RowVerdict::Error)
-        .map(|row| match row.region.as_str() {
-            "" => format!("{}: {}", row.account.label(), row.annotation),
-            region => format!("{} {region}: {}", row.account.label(), row.annotation),
-        })
-        .collect();
-    if !failures.is_empty() {
-        return Err(Error::TargetsFailed(failures));
+    Ok(())
+}
+
+/// `123456789012 us-east-1 DBInstance graph-1: why`, or the target alone
+/// for a target that failed.
+fn failure_line(row: &Row) -> String {
+    let mut place = row.account.label();
+    for part in [row.region.as_str(), row.short_type(), row.name()] {
+        if !part.is_empty() {
+            place = format!("{place} {part}");
+        }
     }
-    Ok(Status::of(report.rows.iter().filter_map(
-        |row| match row.verdict {
-            RowVerdict::Judged(compliance) => Some(compliance),
-            RowVerdict::Error => None,
-        },
-    )))
+    format!("{place}: {}", row.annotation)
 }

@@ -5,7 +5,7 @@
 use neptune_cmk_evaluator::Compliance;
 use serde_json::{json, Value};
 
-use super::finding::{finding_id, is_target_failure, resource_data, severity, title, Severity};
+use super::finding::{finding_id, resource_data, severity, title, Severity};
 use crate::rows::{Report, Row, RowVerdict};
 
 /// OCSF schema version the findings follow.
@@ -128,7 +128,7 @@ fn compliance(report: &Report, row: &Row) -> Value {
 
 /// The resource judged, or for an error row the account not audited.
 fn resource(report: &Report, row: &Row) -> Value {
-    if is_target_failure(row) {
+    if row.is_target_failure() {
         return json!({
             "uid": row.account.id,
             "name": row.account.name.as_deref().unwrap_or(&row.account.id),

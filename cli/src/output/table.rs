@@ -73,15 +73,32 @@ pub fn table(rows: &[Row]) -> String {
     for row in &all {
         out += &line(row);
     }
-    let count = |verdict: RowVerdict| rows.iter().filter(|row| row.verdict == verdict).count();
-    let errors = count(RowVerdict::Error);
-    out += &format!(
-        "{} resource(s), {} NON_COMPLIANT",
-        rows.len() - errors,
-        count(RowVerdict::Judged(Compliance::NonCompliant))
+    out + &summary(rows) + "\n"
+}
+
+/// `5 resource(s), 1 NON_COMPLIANT, 2 not judged, 1 target(s) failed`:
+/// a resource that could not be judged is still a resource; a target that
+/// failed is not.
+fn summary(rows: &[Row]) -> String {
+    let targets = rows.iter().filter(|row| row.is_target_failure()).count();
+    let not_judged = rows
+        .iter()
+        .filter(|row| row.verdict == RowVerdict::Error)
+        .count()
+        - targets;
+    let non_compliant = rows
+        .iter()
+        .filter(|row| row.verdict == RowVerdict::Judged(Compliance::NonCompliant))
+        .count();
+    let mut out = format!(
+        "{} resource(s), {non_compliant} NON_COMPLIANT",
+        rows.len() - targets
     );
-    if errors > 0 {
-        out += &format!(", {errors} target(s) failed");
+    if not_judged > 0 {
+        out += &format!(", {not_judged} not judged");
     }
-    out + "\n"
+    if targets > 0 {
+        out += &format!(", {targets} target(s) failed");
+    }
+    out
 }

@@ -60,7 +60,7 @@ async fn audit_formats_and_exit_codes() {
     assert_eq!(csv_run.status.code(), Some(1));
     let csv = stdout(&csv_run);
     let mut lines = csv.lines();
-    assert_eq!(lines.next().unwrap(), "account_id,account_name,region,type,identifier,resource_id,encrypted,key_arn,key_manager,key_state,verdict,reason,annotation");
+    assert_eq!(lines.next().unwrap(), "account_id,account_name,region,type,identifier,resource_id,arn,encrypted,key_arn,key_manager,key_state,verdict,reason,annotation");
     let good_line = lines.find(|line| line.contains(",graph-good,")).unwrap();
     // The level flag is the rule's desiredEncryptionLevel: AWS_KMS origin is below EXTERNAL.
     assert!(
@@ -229,6 +229,281 @@ async fn audit_all_regions_scans_exactly_the_enabled_regions() {
         .collect();
     assert_eq!(untouched_traps(&moto), traps, "no call reached them");
     assert_eq!(moto.calls("account:ListRegions"), 1);
+}
+
+/// A cluster whose key can be described by no one (its DescribeKey denied,
+/// and the `alias/aws/rds` probe too: the rule lacks kms:DescribeKey), with
+/// two instances and its automated snapshot, beside a compliant cluster and
+/// an unencrypted one, each with its automated snapshot.
+async fn fleet_with_unjudgeable_cluster(moto: &Moto) -> Fleet {
+    let fleet = Fleet::new(&moto.sdk_config().await);
+    let hidden = fleet.customer_key().await;
+    let good = fleet.customer_key().await;
+    fleet.cluster("graph-hidden", "neptune", hidden.arn()).await;
+    fleet.instance("graph-hidden-1", "graph-hidden").await;
+    fleet.instance("graph-hidden-2", "graph-hidden").await;
+    fleet.cluster("graph-good", "neptune", good.arn()).await;
+    fleet.instance("graph-good-1", "graph-good").await;
+    fleet.cluster("graph-plain", "neptune", None).await;
+    for key in [hidden.arn().unwrap(), "alias/aws/rds"] {
+        moto.fault(json!({
+            "service": "kms",
+            "operation": "DescribeKey",
+            "match": {"params": {"KeyId": key}},
+            "error_code": "AccessDeniedException",
+            "status": 400,
+            "message": "not authorized to perform kms:DescribeKey",
+            "count": "unlimited",
+        }));
+    }
+    fleet
+}
+
+/// A row's identifier, an automated snapshot's without the minute moto
+/// names it after (`rds:graph-good-2026-01-02-03-04` is `rds:graph-good`).
+fn name(row: &Value) -> String {
+    let identifier = row["identifier"].as_str().unwrap();
+    match identifier.strip_prefix("rds:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.split('-').collect();
+            format!("rds:{}", parts[..parts.len() - 5].join("-"))
+        }
+        None => identifier.to_owned(),
+    }
+}
+
+fn row<'a>(rows: &'a [Value], identifier: &str) -> &'a Value {
+    rows.iter()
+        .find(|row| name(row) == identifier)
+        .unwrap_or_else(|| panic!("no row {identifier}: {rows:#?}"))
+}
+
+/// Resources that cannot be judged are resources (counted as such, not as
+/// failed targets); the cluster's failure is said once, its instances point
+/// at it; every error row keeps its ARN and says `not-judged`.
+#[tokio::test]
+async fn audit_counts_unjudged_resources_as_resources() {
+    let moto = Moto::start();
+    let _fleet = fleet_with_unjudgeable_cluster(&moto).await;
+    let arn = |kind: &str, name: &str| format!("arn:aws:rds:{REGION}:{ACCOUNT}:{kind}:{name}");
+
+    let run = neptune_cmk(&moto, &["audit", "--format", "json"]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&run)).unwrap();
+    assert_eq!(rows.len(), 9, "{rows:#?}");
+    let errors: BTreeSet<String> = rows
+        .iter()
+        .filter(|row| row["compliance"] == "ERROR")
+        .map(name)
+        .collect();
+    assert_eq!(
+        errors,
+        BTreeSet::from(
+            [
+                "graph-hidden",
+                "graph-hidden-1",
+                "graph-hidden-2",
+                "rds:graph-hidden"
+            ]
+            .map(String::from)
+        )
+    );
+    let cluster = row(&rows, "graph-hidden");
+    assert_eq!(cluster["arn"], arn("cluster", "graph-hidden"));
+    assert_eq!(cluster["reason"], "not-judged");
+    assert_eq!(cluster["resourceType"], "AWS::RDS::DBCluster");
+    let cause = cluster["annotation"].as_str().unwrap();
+    assert!(cause.contains("DescribeKey"), "{cause}");
+    for instance in ["graph-hidden-1", "graph-hidden-2"] {
+        let row = row(&rows, instance);
+        assert_eq!(row["arn"], arn("db", instance));
+        assert_eq!(row["reason"], "not-judged");
+        assert!(row["resourceId"].as_str().unwrap().starts_with("db-"));
+        assert_eq!(
+            row["annotation"],
+            "not judged: its cluster graph-hidden could not be judged; see that cluster's row for why"
+        );
+    }
+    // The snapshot is judged on its own key: its own message.
+    let snapshot = row(&rows, "rds:graph-hidden");
+    let snapshot_id = snapshot["identifier"].as_str().unwrap();
+    assert_eq!(snapshot["arn"], arn("cluster-snapshot", snapshot_id));
+    assert_eq!(snapshot["annotation"], cause);
+    let message = stderr(&run);
+    assert!(
+        message.contains("4 resource(s) could not be judged:")
+            && message.contains(&format!(
+                "{ACCOUNT} {REGION} DBInstance graph-hidden-1: not judged"
+            ))
+            && !message.contains("target(s)"),
+        "{message}"
+    );
+
+    let table = stdout(&neptune_cmk(&moto, &["audit"]));
+    assert!(
+        table.ends_with("9 resource(s), 2 NON_COMPLIANT, 4 not judged\n"),
+        "{table}"
+    );
+    let csv = stdout(&neptune_cmk(&moto, &["audit", "--format", "csv"]));
+    let line = csv
+        .lines()
+        .find(|line| line.contains(",graph-hidden-1,"))
+        .unwrap();
+    assert!(
+        line.contains(&format!(",{},", arn("db", "graph-hidden-1")))
+            && line.contains(",ERROR,not-judged,not judged: its cluster graph-hidden"),
+        "{line}"
+    );
+    for format in ["ocsf", "asff"] {
+        let text = stdout(&neptune_cmk(&moto, &["audit", "--format", format]));
+        assert!(
+            text.contains(&arn("db", "graph-hidden-1")),
+            "{format}: {text}"
+        );
+        assert!(text.contains("not-judged"), "{format}: {text}");
+    }
+
+    // A region that cannot be read is a target that failed, not a resource.
+    trap_region(&moto, ACCOUNT, "eu-west-1");
+    let two_regions = neptune_cmk(
+        &moto,
+        &["audit", "--region", REGION, "--region", "eu-west-1"],
+    );
+    assert_eq!(two_regions.status.code(), Some(2));
+    let table = stdout(&two_regions);
+    assert!(
+        table.ends_with("9 resource(s), 2 NON_COMPLIANT, 4 not judged, 1 target(s) failed\n"),
+        "{table}"
+    );
+    let message = stderr(&two_regions);
+    assert!(
+        message.contains("4 resource(s) could not be judged:")
+            && message.contains(&format!(
+                "1 target(s) could not be audited:\n  {ACCOUNT} eu-west-1: "
+            )),
+        "{message}"
+    );
+}
+
+/// The HTML headline and the reasons table share one denominator: every
+/// resource, judged or not (a failed target is not a resource).
+#[tokio::test]
+async fn audit_html_headline_and_reasons_share_the_denominator() {
+    let moto = Moto::start();
+    let _fleet = fleet_with_unjudgeable_cluster(&moto).await;
+    trap_region(&moto, ACCOUNT, "eu-west-1");
+    let run = neptune_cmk(
+        &moto,
+        &[
+            "audit",
+            "--format",
+            "html",
+            "--region",
+            REGION,
+            "--region",
+            "eu-west-1",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(2));
+    let html = stdout(&run);
+    let value = |id: &str| {
+        let start = html.find(&format!("id=\"{id}\">")).unwrap() + id.len() + 6;
+        html[start..].split('<').next().unwrap().to_owned()
+    };
+    assert_eq!(value("total-resources"), "9");
+    assert_eq!(value("total-not-judged"), "4");
+    assert_eq!(value("total-errors"), "1");
+    assert!(html.contains("Shares are of the 9 resource(s) above"));
+    // graph-good, graph-good-1 and rds:graph-good compliant: 3 of 9, in
+    // the headline and the table alike.
+    assert!(html.contains("compliant (33.3%)"), "{html}");
+    assert!(html.contains("non-compliant (22.2%)"), "{html}");
+    let reason_row = |id: &str| {
+        let start = html.find(&format!("data-reason=\"{id}\"")).unwrap();
+        html[start..].split("</tr>").next().unwrap().to_owned()
+    };
+    assert!(reason_row("customer-managed-key").contains(" 33.3%"));
+    assert!(reason_row("unencrypted").contains(" 22.2%"));
+    assert!(reason_row("not-judged").contains(" 44.4%"));
+    assert!(reason_row("not-audited").contains("not a resource"));
+    assert!(html.contains(&format!(
+        "data-arn=\"arn:aws:rds:{REGION}:{ACCOUNT}:db:graph-hidden-1\""
+    )));
+}
+
+/// `--cluster` keeps a cluster, its instances and its snapshots and
+/// describes no other key; `--resource` one resource by identifier, id or
+/// ARN; a name found nowhere fails the audit.
+#[tokio::test]
+async fn audit_filters_by_cluster_and_resource() {
+    let moto = Moto::start();
+    let fleet = fleet_with_unjudgeable_cluster(&moto).await;
+    fleet.snapshot("graph-good-manual", "graph-good").await;
+    let names = |run: &std::process::Output| -> BTreeSet<String> {
+        let rows: Vec<Value> = serde_json::from_str(&stdout(run)).unwrap();
+        rows.iter().map(name).collect()
+    };
+
+    moto.reset_calls();
+    let good = neptune_cmk(
+        &moto,
+        &["audit", "--cluster", "graph-good", "--format", "json"],
+    );
+    assert_eq!(good.status.code(), Some(0), "{}", stderr(&good));
+    assert_eq!(
+        names(&good),
+        BTreeSet::from(
+            [
+                "graph-good",
+                "graph-good-1",
+                "rds:graph-good",
+                "graph-good-manual"
+            ]
+            .map(String::from)
+        )
+    );
+    assert_eq!(moto.calls("kms:DescribeKey"), 1, "only graph-good's key");
+
+    let cluster_arn = format!("arn:aws:rds:{REGION}:{ACCOUNT}:cluster:graph-plain");
+    let by_arn = neptune_cmk(
+        &moto,
+        &[
+            "audit",
+            "--cluster",
+            &cluster_arn,
+            "--cluster",
+            "graph-good",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(by_arn.status.code(), Some(1));
+    assert_eq!(names(&by_arn).len(), 6, "{}", stdout(&by_arn));
+
+    let instance_arn = format!("arn:aws:rds:{REGION}:{ACCOUNT}:db:graph-good-1");
+    for given in ["graph-good-1", instance_arn.as_str()] {
+        let one = neptune_cmk(&moto, &["audit", "--resource", given, "--format", "json"]);
+        assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+        assert_eq!(names(&one), BTreeSet::from(["graph-good-1".to_owned()]));
+    }
+
+    let missing = neptune_cmk(
+        &moto,
+        &[
+            "audit",
+            "--cluster",
+            "graph-new",
+            "--resource",
+            "graph-good-1",
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("not found: --cluster graph-new; nothing by that name"),
+        "{}",
+        stderr(&missing)
+    );
+    assert!(stdout(&missing).contains("graph-good-1"));
 }
 
 #[tokio::test]

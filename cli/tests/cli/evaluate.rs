@@ -41,6 +41,24 @@ async fn evaluate_prints_what_the_lambda_would_write_and_put_writes_it() {
         "without --put nothing is written"
     );
 
+    // -o FILE: the same evaluations in the file, nothing on stdout.
+    let file = dir.join("evaluations.json");
+    let to_file = neptune_cmk(&moto, &["evaluate", event, "-o", file.to_str().unwrap()]);
+    assert_eq!(to_file.status.code(), Some(0));
+    assert_eq!(stdout(&to_file), "");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), stdout(&dry));
+    let unwritable = dir.join("no-such-dir").join("out.json");
+    let failed = neptune_cmk(
+        &moto,
+        &["evaluate", event, "--output", unwritable.to_str().unwrap()],
+    );
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("no-such-dir"),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+
     let put = neptune_cmk(&moto, &["evaluate", event, "--put"]);
     assert_eq!(put.status.code(), Some(0));
     assert_eq!(moto.written().len(), 1);
@@ -103,9 +121,12 @@ async fn evaluate_answers_a_hook_request_as_the_hook_does() {
         "4f6e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
     );
 
-    let run = neptune_cmk(&moto, &["evaluate", &refused]);
+    // -o FILE: the answer in the file, the exit code the answer's.
+    let file = dir.join("answer.json");
+    let run = neptune_cmk(&moto, &["evaluate", &refused, "-o", file.to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(1));
-    let answer: Value = serde_json::from_str(&stdout(&run)).unwrap();
+    assert_eq!(stdout(&run), "");
+    let answer: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(answer["hookStatus"], "FAILED");
     assert_eq!(answer["errorCode"], "NonCompliant");
     assert!(answer["annotations"][0]["remediationMessage"]

@@ -17,6 +17,8 @@ mod evaluate;
 mod findings;
 /// Neptune Analytics graphs in `audit`, single account and organization.
 mod graphs;
+/// Every subcommand's `--help`: examples, exit codes, defaults.
+mod help;
 /// `check` on hostile input: deep nesting, alias bombs, cycles, binary and empty files.
 mod hostile;
 /// `audit --organization` against an organization in moto.

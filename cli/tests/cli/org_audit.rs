@@ -109,7 +109,7 @@ async fn organization_audit_narrows_accounts_and_prints_them_in_every_format() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "account_id,account_name,region,type,identifier,resource_id,encrypted,key_arn,key_manager,key_state,verdict,reason,annotation"
+        "account_id,account_name,region,type,identifier,resource_id,arn,encrypted,key_arn,key_manager,key_state,verdict,reason,annotation"
     );
     let body: Vec<&str> = lines.collect();
     let dev_count = org.expected.keys().filter(|key| key.0 == dev.id).count();

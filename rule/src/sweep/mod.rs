@@ -55,6 +55,13 @@ pub trait JudgementSink {
 
     /// Hears of a resource that could not be judged (the sweep goes on).
     fn unjudged(&mut self, _resource: &Unjudged) {}
+
+    /// Whether to judge a listed resource at all: the Lambda judges
+    /// everything in scope; an audit limited to some clusters skips the
+    /// rest before any of their facts are fetched.
+    fn wants(&self, _resource: &Listed) -> bool {
+        true
+    }
 }
 
 /// A resource the sweep listed but could not judge.
@@ -66,6 +73,12 @@ pub struct Unjudged {
     pub name: String,
     /// Config's resource id, when the record had one.
     pub resource_id: Option<String>,
+    /// The resource's ARN, when the record had one.
+    pub arn: Option<String>,
+    /// The cluster of an instance (when the cluster could not be judged
+    /// either, the instance's failure is the cluster's), or a snapshot's
+    /// source cluster.
+    pub cluster: Option<String>,
     /// Why, with the fix when there is one.
     pub error: String,
 }
@@ -191,11 +204,17 @@ fn closed<T>() -> Receiver<T> {
 /// A listed record's identity, known even when the rest of it cannot be
 /// read.
 #[derive(Debug, Clone)]
-struct Listed {
-    kind: ResourceKind,
-    name: String,
-    resource_id: Option<String>,
-    arn: Option<String>,
+pub struct Listed {
+    /// Cluster, instance or cluster snapshot.
+    pub kind: ResourceKind,
+    /// The DB identifier (`?` when the record had none).
+    pub name: String,
+    /// Config's resource id, when the record had one.
+    pub resource_id: Option<String>,
+    /// The resource's ARN, when the record had one.
+    pub arn: Option<String>,
+    /// The cluster of an instance, or a snapshot's source cluster.
+    pub cluster: Option<String>,
 }
 
 /// One sweep's judging state.
@@ -277,6 +296,7 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
                 name: name.to_owned(),
                 resource_id: record.db_cluster_resource_id().map(str::to_owned),
                 arn: record.db_cluster_arn().map(str::to_owned),
+                cluster: None,
             };
             batch.push((listed, resource));
         }
@@ -311,6 +331,7 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
                     // Config records a cluster snapshot under its identifier.
                     resource_id: identifier.map(str::to_owned),
                     arn: record.db_cluster_snapshot_arn().map(str::to_owned),
+                    cluster: record.db_cluster_identifier().map(str::to_owned),
                 };
                 batch.push((listed, resource));
             }
@@ -337,6 +358,7 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
                 name: record.db_instance_identifier().unwrap_or("?").to_owned(),
                 resource_id: record.dbi_resource_id().map(str::to_owned),
                 arn: record.db_instance_arn().map(str::to_owned),
+                cluster: (!cluster.is_empty()).then(|| cluster.clone()),
             };
             let entry = (listed, instance_resource(record, &origin));
             if self.clusters_listed || self.cache.knows_cluster(&cluster) {
@@ -411,7 +433,8 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
 
     /// Judges a page's worth of records: keys and tags are fetched for all
     /// of them at once first, then each is judged in order.
-    async fn judge_batch(&mut self, batch: Vec<Candidate>) -> Result<(), Error> {
+    async fn judge_batch(&mut self, mut batch: Vec<Candidate>) -> Result<(), Error> {
+        batch.retain(|(listed, _)| self.sink.wants(listed));
         if batch.is_empty() || self.report.deadline_reached {
             return Ok(());
         }
@@ -539,6 +562,8 @@ impl<S: JudgementSink> Sweeper<'_, '_, S> {
             resource_type,
             name: listed.name.clone(),
             resource_id: listed.resource_id.clone(),
+            arn: listed.arn.clone(),
+            cluster: listed.cluster.clone(),
             error: error.to_string(),
         };
         self.sink.unjudged(&unjudged);

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use indicatif::ProgressBar;
-use neptune_cmk_evaluator::{partition_of, RuleParameters};
+use neptune_cmk_evaluator::partition_of;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -22,7 +22,7 @@ use crate::org::{self, ListAccountsError};
 use crate::output;
 use crate::progress::progress_bar;
 use crate::rows::{Account, Report, Row};
-use crate::scan::{self, join_rows, scan_all, ScanTarget, CHECK_NAME};
+use crate::scan::{self, join_rows, scan_all, Judging, ScanTarget, CHECK_NAME};
 use crate::sdk;
 use crate::status::Status;
 
@@ -32,7 +32,7 @@ struct OrgRun {
     base: SdkConfig,
     partition: &'static str,
     caller_arn: String,
-    parameters: RuleParameters,
+    judging: Judging,
     flags: OrgFlags,
     /// `--region`s; empty means the configured region or `--all-regions`.
     regions: Vec<String>,
@@ -49,7 +49,7 @@ struct Chosen {
 }
 
 /// Runs `audit --organization`.
-pub async fn run(args: &AuditArgs, parameters: &RuleParameters) -> Result<Status, Error> {
+pub async fn run(args: &AuditArgs, judging: &Judging) -> Result<Status, Error> {
     let flags = &args.scan;
     // STS and Organizations need a region; any region of the partition does.
     let base = sdk::for_scan(flags).await?;
@@ -60,7 +60,7 @@ pub async fn run(args: &AuditArgs, parameters: &RuleParameters) -> Result<Status
         partition: partition_of(Some(&caller_arn), None),
         base,
         caller_arn,
-        parameters: parameters.clone(),
+        judging: judging.clone(),
         flags: args.org.clone(),
         regions: flags.regions.clone(),
         all_regions: flags.all_regions,
@@ -75,7 +75,9 @@ pub async fn run(args: &AuditArgs, parameters: &RuleParameters) -> Result<Status
     run.progress.finish_and_clear();
     let title = format!("neptune-cmk audit --organization ({count} accounts)");
     let report = Report::new(title, CHECK_NAME, run.partition, rows);
-    output::deliver(&report, args.format, args.output.as_deref())
+    let status = output::deliver(&report, args.format, args.output.as_deref())?;
+    judging.filter.found_all(&report.rows)?;
+    Ok(status)
 }
 
 /// One account: assume its role, find its regions, scan them.
@@ -90,7 +92,7 @@ async fn audit_account(run: Arc<OrgRun>, account: Account) -> Vec<Row> {
             scan_all(
                 targets,
                 run.partition,
-                &run.parameters,
+                &run.judging,
                 &run.limit,
                 &run.progress,
             )

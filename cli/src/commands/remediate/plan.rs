@@ -838,10 +838,13 @@ fn endpoints_step(facts: &Facts, new_id: &str) -> Option<Step> {
     })
 }
 
-/// The new cluster judged by the rule itself, with the same parameters.
+/// The new cluster judged by the rule itself, with the same parameters;
+/// `--cluster` keeps the audit to it (and fails when it is not there).
 fn verify_step(facts: &Facts, cluster: &str) -> Step {
     let parameters = &facts.parameters;
-    let mut audit = Command::new(["neptune-cmk", "audit"]).opt("--region", &facts.region);
+    let mut audit = Command::new(["neptune-cmk", "audit"])
+        .opt("--region", &facts.region)
+        .opt("--cluster", cluster);
     if parameters.desired_level != neptune_cmk_evaluator::EncryptionLevel::CustomerManaged {
         audit = audit.opt("--level", parameters.desired_level.as_str());
     }
