@@ -231,6 +231,112 @@ async fn apply_yes_lists_its_steps_and_says_writes_go_on() {
     .assert_eq(&stderr(&output));
 }
 
+/// At the prompt (a terminal, given by `script`), apply shows the steps it
+/// runs, not the whole plan with its deletion, and a "no" creates nothing.
+#[tokio::test]
+async fn the_prompt_lists_the_steps_apply_runs_and_no_creates_nothing() {
+    let moto = Moto::start();
+    let fleet = fleet(&moto).await;
+    let target = fleet.customer_key().await;
+    moto.reset_calls();
+    let binary = env!("CARGO_BIN_EXE_neptune-cmk");
+    let line = format!(
+        "{binary} remediate apply --cluster graph-plain --kms-key {}",
+        target.arn().unwrap()
+    );
+    let output = on_a_terminal(&moto, &line, "n\n");
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let steps = text.find("apply runs these steps").expect(&text);
+    let question = text.find("Go ahead? [y/N]").expect(&text);
+    assert!(steps < question, "{text}");
+    assert!(
+        text.contains("Not confirmed: nothing was created."),
+        "{text}"
+    );
+    for never in ["delete-db-cluster", "Delete the old cluster", "Cut over"] {
+        assert!(
+            !text.contains(never),
+            "{never:?} shown at the prompt:\n{text}"
+        );
+    }
+    assert!(text.contains("apply does not stop writes"), "{text}");
+    assert_eq!(moto.calls("rds:CreateDBClusterSnapshot"), 0);
+}
+
+/// `line` run by `script` on a pseudo-terminal, in the environment the
+/// binary gets against `moto`, with `input` typed in; -e keeps the exit
+/// code of `line`.
+fn on_a_terminal(moto: &Moto, line: &str, input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", line, "/dev/null"]);
+    for (key, value) in command(moto, &[]).get_envs() {
+        match value {
+            Some(value) => script.env(key, value),
+            None => script.env_remove(key),
+        };
+    }
+    let mut child = script
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the binary on a terminal");
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+/// `--kms-key alias/NAME` on apply restores onto the key's ARN, and the
+/// write warning names the ways that fit a cluster with IAM authentication
+/// and security groups.
+#[tokio::test]
+async fn apply_with_an_alias_restores_onto_the_key_arn_and_says_how_to_stop_writes() {
+    let moto = Moto::start();
+    let fleet = fleet(&moto).await;
+    let target = fleet.customer_key().await;
+    fleet
+        .kms
+        .create_alias()
+        .alias_name("alias/graph")
+        .target_key_id(target.key_id())
+        .send()
+        .await
+        .unwrap();
+    fleet
+        .neptune
+        .create_db_cluster()
+        .db_cluster_identifier("graph-iam")
+        .engine("neptune")
+        .enable_iam_database_authentication(true)
+        .vpc_security_group_ids("sg-0123456789abcdef0")
+        .send()
+        .await
+        .unwrap();
+    let output = apply(&moto, "graph-iam", "alias/graph", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let restored = fleet
+        .neptune
+        .describe_db_clusters()
+        .db_cluster_identifier("graph-iam-cmk")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        restored.db_clusters()[0].kms_key_id(),
+        target.arn(),
+        "restored with the alias's key ARN"
+    );
+    let message = flat(&stderr(&output));
+    for way in [
+        "stop or pause the applications that write to it",
+        "deny their IAM principals neptune-db:WriteDataViaQuery and neptune-db:DeleteDataViaQuery",
+        "remove the writers' inbound rules from its security groups (sg-0123456789abcdef0)",
+    ] {
+        assert!(message.contains(way), "missing {way:?} in:\n{message}");
+    }
+}
+
 /// A migration snapshot an earlier run left, older than
 /// `--max-snapshot-age`: refused before anything is made, naming both
 /// flags and not advising the same command; restored with
