@@ -117,7 +117,7 @@ async fn remediation_plans_for_each_case() {
 
 /// `--kms-key` as a key id, an alias name and an alias ARN: each resolved
 /// with DescribeKey to the key ARN the restore uses; `alias/aws/rds` is
-/// refused by name.
+/// refused by name, an unknown alias and a malformed value by what they are.
 #[tokio::test]
 async fn kms_key_takes_an_id_an_alias_or_an_alias_arn() {
     let moto = Moto::start();
@@ -148,6 +148,18 @@ async fn kms_key_takes_an_id_an_alias_or_an_alias_arn() {
         );
         assert!(!text.contains("kms create-key"), "{given}:\n{text}");
     }
+    let unknown = plan(&moto, "graph-plain", &["--kms-key", "alias/nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    expect![[r#"
+        neptune-cmk: --kms-key: alias/nope was not found in us-east-1 (kms:DescribeKey arn:aws:kms:us-east-1:123456789012:alias/nope); name an existing key by its ARN, key id, alias/NAME or alias ARN (aws kms list-aliases --region us-east-1)
+    "#]]
+    .assert_eq(&stderr(&unknown));
+    let malformed = plan(&moto, "graph-plain", &["--kms-key", "my key"]);
+    assert_eq!(malformed.status.code(), Some(2));
+    expect![[r#"
+        neptune-cmk: --kms-key has the invalid value "my key"; expected a key ARN, an alias ARN, a key id or alias/<name>
+    "#]]
+    .assert_eq(&stderr(&malformed));
     let refused = plan(&moto, "graph-plain", &["--kms-key", "alias/aws/rds"]);
     assert_eq!(refused.status.code(), Some(2));
     let message = stderr(&refused);

@@ -401,6 +401,17 @@ async fn check_target_key(
                 ),
             })
         }
+        KeyLookup::NotFound => {
+            return Err(Error::Usage {
+                flag: "--kms-key",
+                message: format!(
+                    "{key} was not found in {region} (kms:DescribeKey {}); name an existing key \
+                     by its ARN, key id, alias/NAME or alias ARN (aws kms list-aliases --region \
+                     {region})",
+                    reference.arn()
+                ),
+            })
+        }
         KeyLookup::Found(facts) if facts.key_state.as_str() != "Enabled" => {
             return Err(Error::Usage {
                 flag: "--kms-key",
