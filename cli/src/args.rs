@@ -44,6 +44,7 @@ pub enum Command {
     /// Give the rule's verdict on CloudFormation, CDK and Terraform before deploy.
     Check(CheckArgs),
     /// Move a cluster onto a customer managed key.
+    #[command(after_long_help = REMEDIATE_HELP)]
     Remediate {
         /// Plan or apply.
         #[command(subcommand)]
@@ -60,9 +61,11 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum RemediateCommand {
     /// Print the ordered, runnable steps; changes nothing.
+    #[command(after_long_help = PLAN_HELP)]
     Plan(PlanArgs),
     /// Run the plan up to a new cluster the rule judges COMPLIANT; never
     /// changes the source, and prints the cut-over for a human.
+    #[command(after_long_help = APPLY_HELP)]
     Apply(ApplyArgs),
 }
 
@@ -433,15 +436,70 @@ pub enum CheckFormat {
     Junit,
 }
 
+/// Examples, exit codes and defaults of `remediate --help`.
+const REMEDIATE_HELP: &str = "\
+Examples:
+  neptune-cmk remediate plan --cluster prod-graph
+  neptune-cmk remediate plan --cluster prod-graph --kms-key alias/neptune
+  neptune-cmk remediate apply --cluster prod-graph --kms-key alias/neptune
+
+Exit codes:
+  plan   0 when it printed a plan, 2 when it could not make one
+  apply  0 when the new cluster is verified COMPLIANT, 1 when not confirmed, 2 when refused or failed
+
+Defaults:
+  plan makes a new key when --kms-key is not given; apply needs --kms-key and creates no keys.
+  Neither stops writes to the cluster, changes it or deletes it: the cut-over is for a human.
+  `remediate plan --help` and `remediate apply --help` have the details.";
+
+/// Examples, exit codes and defaults of `remediate plan --help`.
+const PLAN_HELP: &str = "\
+Examples:
+  neptune-cmk remediate plan --cluster prod-graph --kms-key alias/neptune
+  neptune-cmk remediate plan --cluster prod-graph --region eu-west-1 > plan.sh
+  neptune-cmk remediate plan --cluster prod-graph --allowed-key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+
+Exit codes:
+  0  the plan was printed (or the cluster is already compliant)
+  2  no plan: the cluster, a flag or --kms-key was refused, or an AWS call failed
+
+Defaults:
+  --kms-key   none: the plan's first step creates a key (alias/neptune-<cluster>)
+  --region    the profile's region, or AWS_REGION
+  --level     CUSTOMER_MANAGED, as the rule's desiredEncryptionLevel";
+
+/// Examples, exit codes and defaults of `remediate apply --help`.
+const APPLY_HELP: &str = "\
+Examples:
+  neptune-cmk remediate apply --cluster prod-graph --kms-key alias/neptune
+  neptune-cmk remediate apply --cluster prod-graph --kms-key alias/neptune --yes --wait-timeout 8h
+  neptune-cmk remediate apply --cluster prod-graph --kms-key alias/neptune --reuse-snapshot
+
+Exit codes:
+  0  the new cluster is verified COMPLIANT, or the cluster already was
+  1  not confirmed at the prompt: nothing was created
+  2  refused or failed: the message says what exists and what to do
+
+Defaults:
+  --max-snapshot-age  1h: an older migration snapshot from an earlier run is refused
+  --wait-timeout      6h for each new resource to become available
+  --region            the profile's region, or AWS_REGION
+
+apply never stops writes to the source cluster: stop the writers first.";
+
+/// What `--kms-key` accepts, resolved with kms:DescribeKey to the key ARN.
+const KMS_KEY: &str = "KEY";
+
 /// `neptune-cmk remediate plan`.
 #[derive(Args, Debug)]
 pub struct PlanArgs {
     /// The DB cluster identifier.
     #[arg(long)]
     pub cluster: String,
-    /// The customer managed key to move to (an ARN); default: a new key
-    /// created by the plan's first step.
-    #[arg(long, value_name = "KEY_ARN")]
+    /// The customer managed key to move to: a key ARN, key id, alias/NAME or
+    /// alias ARN (resolved to the key ARN); default: a new key created by the
+    /// plan's first step.
+    #[arg(long, value_name = KMS_KEY)]
     pub kms_key: Option<String>,
     /// The rule's parameters: the plan judges as Config does with them.
     #[command(flatten)]
@@ -457,12 +515,21 @@ pub struct ApplyArgs {
     /// The DB cluster identifier.
     #[arg(long)]
     pub cluster: String,
-    /// The customer managed key to move to (an ARN); apply creates no keys.
-    #[arg(long, value_name = "KEY_ARN")]
+    /// The customer managed key to move to: a key ARN, key id, alias/NAME or
+    /// alias ARN (resolved to the key ARN); apply creates no keys.
+    #[arg(long, value_name = KMS_KEY)]
     pub kms_key: String,
-    /// Run without asking (needed when stdin is not a terminal).
+    /// Run without asking (needed when stdin is not a terminal). apply does
+    /// not stop writes to the source: stop the writers first.
     #[arg(long)]
     pub yes: bool,
+    /// The oldest migration snapshot from an earlier run that apply restores,
+    /// e.g. 30m or 2h; writes made after it are not in the new cluster.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub max_snapshot_age: std::time::Duration,
+    /// Restore the migration snapshot of an earlier run however old it is.
+    #[arg(long)]
+    pub reuse_snapshot: bool,
     /// The rule's parameters: the plan and the verification judge as Config
     /// does with them.
     #[command(flatten)]

@@ -10,7 +10,9 @@
 //! makes, and continues from there (`run`).
 
 mod perform;
+mod preview;
 mod run;
+mod snapshot_age;
 mod verify;
 mod wait;
 
@@ -47,6 +49,16 @@ pub async fn run(args: &ApplyArgs) -> Result<Status, Error> {
         return Ok(Status::AllCompliant);
     }
     refuse_what_apply_cannot_do(&plan)?;
+    let clients = Clients::new(&config);
+    let limit = snapshot_age::Limit {
+        max_age: args.max_snapshot_age,
+        reuse: args.reuse_snapshot,
+    };
+    let earlier = snapshot_age::check(&clients, &plan, limit).await?;
+    // Said before anything is made, with --yes too: the steps on stdout,
+    // the writes that go on on stderr, where a log of a pipeline shows it.
+    print!("{}", preview::preview(&plan, earlier.as_deref()));
+    eprint!("{}", preview::writes_warning(&plan, &facts.cluster));
     if !args.yes && !confirm(&plan)? {
         println!("Not confirmed: nothing was created.");
         return Ok(Status::NonCompliant);
@@ -55,7 +67,7 @@ pub async fn run(args: &ApplyArgs) -> Result<Status, Error> {
         poll: args.poll_interval,
         timeout: args.wait_timeout,
     };
-    let mut run = Run::new(Clients::new(&config), &facts, &plan, waiter);
+    let mut run = Run::new(clients, &facts, &plan, waiter);
     print_header(&plan);
     let verified = execute(&mut run, &plan).await?;
     print_remaining(&plan, &verified);
@@ -69,10 +81,11 @@ fn refuse_what_apply_cannot_do(plan: &Plan) -> Result<(), Error> {
         Path::RestoreSnapshot | Path::CloneToPointInTime | Path::Nothing => Ok(()),
         Path::RepairKey => Err(Error::Refused(format!(
             "{cluster} is already under a customer managed key that only needs repair ({}); \
-             apply only migrates clusters. Repair the key with the steps of `neptune-cmk \
-             remediate plan --cluster {cluster}`, or let AWS Config run the key-repair \
-             remediation runbook (docs/DEPLOY.md)",
-            plan.evaluation.annotation
+             apply only migrates clusters, and changes no keys. {} Repair the key with the \
+             steps of `neptune-cmk remediate plan --cluster {cluster}`, or let AWS Config run \
+             the key-repair remediation runbook (docs/DEPLOY.md)",
+            plan.evaluation.annotation,
+            plan.summary.join(" ")
         ))),
         Path::GlobalDatabase => Err(Error::Refused(format!(
             "{cluster} is a member of a global database; apply does not migrate global \
@@ -91,11 +104,12 @@ fn refuse_what_apply_cannot_do(plan: &Plan) -> Result<(), Error> {
     }
 }
 
-/// Shows the plan and asks on the terminal; true when the answer is yes.
+/// Asks on the terminal, after the preview (never after the whole plan,
+/// whose last steps are the cut-over and deletion apply does not run);
+/// true when the answer is yes.
 fn confirm(plan: &Plan) -> Result<bool, Error> {
-    print!("{}", render::render(plan));
     eprint!(
-        "\napply creates the new resources of the Migrate steps above and never changes {}.\n\
+        "\n(The whole plan, cut-over included: neptune-cmk remediate plan --cluster {}.)\n\
          Go ahead? [y/N] ",
         plan.cluster
     );
@@ -153,8 +167,8 @@ async fn execute(run: &mut Run<'_>, plan: &Plan) -> Result<Verified, Error> {
         };
         outcome.map_err(|cause| Error::ApplyStep {
             step: format!("{} ({})", index + 1, step.title),
+            aftermath: run.aftermath(&cause),
             cause: Box::new(cause),
-            aftermath: run.aftermath(),
         })?;
     }
     verified.ok_or_else(|| Error::Refused("the plan has no Verify step".to_owned()))

@@ -7,8 +7,8 @@
 use aws_config::SdkConfig;
 use aws_sdk_neptune::types::{DbCluster, DbInstance, Filter};
 use neptune_cmk_evaluator::{
-    Compliance, Encryption, Evaluation, KeyLookup, KeyReference, NeptuneResource, RuleParameters,
-    Tag, Timestamp,
+    Compliance, Encryption, Evaluation, KeyLookup, KeyManager, KeyReference, NeptuneResource,
+    RuleParameters, Tag, Timestamp,
 };
 use neptune_cmk_rule::aws::{self, failed};
 use neptune_cmk_rule::fact_cache::FactCache;
@@ -365,8 +365,10 @@ async fn subscriptions(
     Ok(found)
 }
 
-/// The target key as the new cluster would be judged with it: refused,
-/// with the rule's own words, unless the rule would find it COMPLIANT. It
+/// The target key as the new cluster would be judged with it, by its key
+/// ARN (a key id, alias name or alias ARN is resolved with DescribeKey, in
+/// the fact cache): refused, with the rule's own words, unless the rule
+/// would find it COMPLIANT, and refused by name when AWS manages it. It
 /// must also be Enabled (a restore with any other key fails) and in the
 /// cluster's region (keys are regional).
 async fn check_target_key(
@@ -390,6 +392,31 @@ async fn check_target_key(
     }
     let lookup = cache.key(clients, &reference).await?;
     let canonical = match &lookup {
+        // An AWS managed key (alias/aws/rds) is what the rule flags: say so
+        // before any judging, in words that name the alias.
+        KeyLookup::Found(facts) if facts.key_manager == KeyManager::Aws => {
+            return Err(Error::Usage {
+                flag: "--kms-key",
+                message: format!(
+                    "{key} is an AWS managed key ({}), so the new cluster would itself be \
+                     NON_COMPLIANT: such keys are what the rule flags. Name a customer managed \
+                     key (aws kms create-key), or omit --kms-key for `remediate plan` to create \
+                     one",
+                    facts.arn
+                ),
+            })
+        }
+        KeyLookup::NotFound => {
+            return Err(Error::Usage {
+                flag: "--kms-key",
+                message: format!(
+                    "{key} was not found in {region} (kms:DescribeKey {}); name an existing key \
+                     by its ARN, key id, alias/NAME or alias ARN (aws kms list-aliases --region \
+                     {region})",
+                    reference.arn()
+                ),
+            })
+        }
         KeyLookup::Found(facts) if facts.key_state.as_str() != "Enabled" => {
             return Err(Error::Usage {
                 flag: "--kms-key",

@@ -221,6 +221,8 @@ pub fn build(facts: &Facts) -> Plan {
             reason.describe()
         )]),
     };
+    let mut summary = summary;
+    summary.extend(unused_key_note(facts, path, &steps));
     Plan {
         cluster: facts.cluster.identifier.clone(),
         region: facts.region.clone(),
@@ -230,6 +232,23 @@ pub fn build(facts: &Facts) -> Plan {
         summary,
         steps,
     }
+}
+
+/// `--kms-key` given where no new cluster is made: said, never ignored
+/// silently.
+fn unused_key_note(facts: &Facts, path: Path, steps: &[Step]) -> Option<String> {
+    let key = facts.target_key.as_deref()?;
+    let used = steps.iter().flat_map(|step| &step.actions).any(|action| {
+        matches!(action, Action::Restore(new) if new.key == TargetKey::Arn(key.to_owned()))
+    });
+    (!used).then(|| {
+        let why = match path {
+            Path::Nothing => "the cluster is already compliant",
+            Path::RepairKey => "the data stays under its own key, which only needs repair",
+            _ => "this plan makes no new cluster here",
+        };
+        format!("--kms-key {key} is not used: {why}.")
+    })
 }
 
 fn advice(lines: &[&str]) -> (Path, Vec<String>, Vec<Step>) {
@@ -323,12 +342,24 @@ fn repair_key(facts: &Facts) -> (Path, Vec<String>, Vec<Step>) {
     (
         Path::RepairKey,
         vec![
+            deliberate_disable_warning(&key.key_state),
             "The data is already under a customer managed key; repair the key instead of \
              migrating. (AWS Config can run this repair itself: see the key-repair remediation \
              in docs/DEPLOY.md.)"
                 .to_owned(),
         ],
         steps,
+    )
+}
+
+/// Said before any offer to re-enable a key: someone may have disabled it
+/// on purpose, and undoing that would undo their decision.
+fn deliberate_disable_warning(state: &KeyState) -> String {
+    format!(
+        "WARNING: the key is {state}, and that may be deliberate: an incident response (a key \
+         suspected compromised) or crypto-shredding (data made unreadable on purpose). Before \
+         re-enabling it, find out who changed it and why (CloudTrail: DisableKey, \
+         ScheduleKeyDeletion) and ask the key's owner."
     )
 }
 

@@ -281,23 +281,38 @@ impl<'a> Run<'a> {
     }
 
     /// What exists now, and how to continue or clean up: the tail of a
-    /// failure message.
-    pub fn aftermath(&self) -> String {
+    /// failure message. Running the same command again is advised only
+    /// when `cause` can pass without a change (`rerun_helps`); otherwise it
+    /// would fail the same way.
+    pub fn aftermath(&self, cause: &Error) -> String {
         let facts = self.facts;
+        let rerun = rerun_helps(cause);
         let mut text = format!(
             "{} was not changed (apply never changes the source).\n",
             facts.cluster.identifier
         );
         if self.made.is_empty() {
-            text += "Nothing was created. To retry, run the same command again.";
+            text += if rerun {
+                "Nothing was created. To retry, run the same command again."
+            } else {
+                "Nothing was created. Deal with the cause above first: until then the same \
+                 command fails the same way."
+            };
             return text;
         }
         text += "Exists now, made by this plan:\n";
         for resource in &self.made {
             text += &format!("  {resource}\n");
         }
-        text += "To continue, run the same command again: it finds these by name and goes on \
-                 without duplicating them.\nTo clean up instead, delete them:\n";
+        text += if rerun {
+            "To continue, run the same command again: it finds these by name and goes on \
+             without duplicating them.\n"
+        } else {
+            "To continue, deal with the cause above first (until then the same command fails \
+             the same way); then run it again: it finds these by name and goes on without \
+             duplicating them.\n"
+        };
+        text += "To clean up instead, delete them:\n";
         for resource in self.made.iter().rev() {
             // The new cluster carries the source's deletion protection.
             for command in
@@ -308,6 +323,20 @@ impl<'a> Run<'a> {
         }
         text.trim_end().to_owned()
     }
+}
+
+/// Whether running the same command again can get past `cause` with
+/// nothing changed. A refusal (something not ours under the plan's name),
+/// a verdict other than COMPLIANT and a dead-end status recur on every run;
+/// a wait that ran out or an AWS error (capacity, throttling) may not.
+fn rerun_helps(cause: &Error) -> bool {
+    !matches!(
+        cause,
+        Error::Refused(_)
+            | Error::NotVerified { .. }
+            | Error::Unavailable { .. }
+            | Error::Usage { .. }
+    )
 }
 
 /// Why `found` is not the cluster the plan's restore makes; `None` when it is.
