@@ -5,6 +5,7 @@
 //! so every wait really polls.
 
 use aws_config::SdkConfig;
+use aws_sdk_kms::types::KeyMetadata;
 use aws_sdk_neptune::types::{DbInstance, Filter, ServerlessV2ScalingConfiguration, Tag};
 use neptune_cmk_evaluator::{Compliance, RuleParameters, Timestamp};
 use neptune_cmk_rule::fact_cache::FactCache;
@@ -14,6 +15,8 @@ use neptune_cmk_testing::*;
 use serde_json::json;
 
 use crate::{command, neptune_cmk, neptune_cmk_with_stdin, stderr, stdout};
+
+mod resume;
 
 /// Describes a new resource answers `creating` before it is available.
 const DESCRIBES_UNTIL_AVAILABLE: u64 = 3;
@@ -48,6 +51,87 @@ fn slow_creation(moto: &Moto, describes: u64) {
         Some(json!({ "describes_until_available": describes })),
     );
     moto.reset_calls();
+}
+
+/// A customer managed key with the alias `alias/graph-target`.
+async fn target_key(fleet: &Fleet) -> KeyMetadata {
+    let key = fleet.customer_key().await;
+    fleet
+        .kms
+        .create_alias()
+        .alias_name("alias/graph-target")
+        .target_key_id(key.key_id())
+        .send()
+        .await
+        .unwrap();
+    key
+}
+
+/// Waits for `event`, which the launcher reports (`condition` asks it). The
+/// bound only turns a hang into a failure naming what never happened.
+async fn until(event: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..12_000 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    panic!("{event} never happened");
+}
+
+/// Wakes the one AWS call the launcher holds in a fault's delay.
+fn release_the_held_call(moto: &Moto) {
+    let released = moto.control("POST", "latency/release", None);
+    assert_eq!(released["released"], 1, "{released}");
+}
+
+/// `remediate apply` of `cluster` onto `key`, named by its alias, with the
+/// key disabled at a known point: after the new cluster was made with it,
+/// before the Verify step describes it. The launcher holds the first
+/// DescribeKey by the key's ARN, which is Verify's, because the plan
+/// describes the key by its alias; the key is disabled while that call is
+/// held, and the call then goes on. No step depends on how long anything
+/// takes (the hold lasts milliseconds, well inside the CLI's 5 s attempt
+/// timeout).
+async fn apply_disabling_the_key_before_verify(
+    moto: &Moto,
+    fleet: &Fleet,
+    key: &KeyMetadata,
+    cluster: &str,
+) -> std::process::Output {
+    let arn = key.arn().unwrap();
+    moto.fault(json!({
+        "service": "kms",
+        "operation": "DescribeKey",
+        "match": {"params": {"KeyId": arn}},
+        "delay_seconds": 600,
+    }));
+    let child = command(moto, &["remediate", "apply", "--cluster", cluster])
+        .args(["--kms-key", "alias/graph-target", "--yes"])
+        .args(["--poll-interval", "20ms", "--wait-timeout", "60s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    until("Verify's DescribeKey held in the launcher", || {
+        let queued = moto.control("GET", "faults", None);
+        queued.as_array().is_some_and(Vec::is_empty) && moto.in_flight().1 == 1
+    })
+    .await;
+    assert_eq!(
+        moto.calls("rds:RestoreDBClusterToPointInTime"),
+        1,
+        "the clone was made before Verify"
+    );
+    fleet
+        .kms
+        .disable_key()
+        .key_id(key.key_id())
+        .send()
+        .await
+        .unwrap();
+    release_the_held_call(moto);
+    child.wait_with_output().unwrap()
 }
 
 /// An instance with everything `apply` must carry over.
@@ -648,66 +732,34 @@ async fn apply_refuses_a_pipe_without_yes_and_states_it_cannot_migrate() {
     assert_eq!(moto.calls("rds:RestoreDBClusterToPointInTime"), 0);
 }
 
-/// Someone disables the key while the clone is being created: the new
-/// cluster exists, but the rule rejects it, and apply says so in the rule's
-/// words instead of reporting success.
+/// Someone disables the key after the clone was made with it and before
+/// apply verifies it: the new cluster exists, but the rule rejects it, and
+/// apply says so in the rule's words instead of reporting success.
 #[tokio::test]
 async fn a_new_cluster_the_rule_rejects_fails_verification() {
-    use std::io::{BufRead, BufReader};
     let moto = Moto::start();
     let fleet = Fleet::new(&moto.sdk_config().await);
-    let key = fleet.customer_key().await;
+    let key = target_key(&fleet).await;
     let aws_rds = fleet.aws_rds_key().await;
     fleet.cluster("graph-v", "neptune", aws_rds.arn()).await;
-    slow_creation(&moto, 20);
-    let mut child = command(&moto, &["remediate", "apply", "--cluster", "graph-v"])
-        .args([
-            "--kms-key",
-            key.arn().unwrap(),
-            "--yes",
-            "--poll-interval",
-            "50ms",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let restoring = lines
-        .by_ref()
-        .map(Result::unwrap)
-        .find(|line| line.contains("restoring cluster"));
-    assert!(restoring.is_some(), "apply never restored");
-    // The line comes just before the call: wait for the cluster itself.
-    let describe = || {
-        fleet
-            .neptune
-            .describe_db_clusters()
-            .db_cluster_identifier("graph-v-cmk")
-            .send()
-    };
-    for attempt in 0.. {
-        if describe().await.is_ok() {
-            break;
-        }
-        assert!(attempt < 1000, "graph-v-cmk was never created");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    let key_id = key.key_id();
-    fleet.kms.disable_key().key_id(key_id).send().await.unwrap();
-    let rest: Vec<String> = lines.map(Result::unwrap).collect();
-    let output = child.wait_with_output().unwrap();
+    slow_creation(&moto, DESCRIBES_UNTIL_AVAILABLE);
 
-    assert_eq!(output.status.code(), Some(2), "{rest:?}");
+    let output = apply_disabling_the_key_before_verify(&moto, &fleet, &key, "graph-v").await;
+
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
     let report = stderr(&output);
     let expected = format!(
-        "step 6 (Verify: the rule judges graph-v-cmk COMPLIANT) failed: the rule judges cluster \
+        "(Verify: the rule judges graph-v-cmk COMPLIANT) failed: the rule judges cluster \
          graph-v-cmk NON_COMPLIANT, not COMPLIANT: encrypted with customer managed key {}, which \
          is Disabled",
         key.arn().unwrap()
     );
     assert!(report.contains(&expected), "{report}");
     assert!(report.contains("  cluster graph-v-cmk\n"), "{report}");
+    assert_eq!(moto.calls("rds:RestoreDBClusterToPointInTime"), 1);
+    let state = fleet.kms.describe_key().key_id(key.key_id()).send().await;
+    let state = state.unwrap().key_metadata.unwrap().key_state;
+    assert_eq!(state.unwrap().as_str(), "Disabled");
 }
 
 /// A cluster CloudFormation made carries `aws:cloudformation:*` tags, which

@@ -15,7 +15,7 @@ use super::facts::{
     SourceInstance, Subscription,
 };
 use super::names::{derived, is_valid};
-use super::plan::{self, Action, Path, RestoreSource};
+use super::plan::{self, Action, Path, RestoreSource, TargetKey};
 use super::render::render;
 
 const ACCOUNT: &str = "111122223333";
@@ -587,4 +587,27 @@ fn custom_endpoints() {
         Path::RestoreSnapshot,
         expect_file!["../../../../tests/fixtures/remediate/plans/custom-endpoints.txt"],
     );
+}
+
+/// The target key and `aws/rds` are different keys in every fixture, so a
+/// plan that restored onto the source's key would show in the goldens; and
+/// the restore takes the target, never the key it moves away from.
+#[test]
+fn the_restore_takes_the_target_key_never_aws_rds() {
+    let key_id = |arn: &str| arn.rsplit('/').next().map(str::to_owned);
+    assert_ne!(key_id(TARGET), key_id(AWS_RDS));
+    assert_ne!(key_id(TARGET), key_id(OWN_KEY));
+    let source = encrypted(cluster("graph-prod", REGION), AWS_RDS);
+    let facts = facts(source, Some(aws_managed_key(AWS_RDS)), "{}", Some(TARGET));
+    let plan = plan::build(&facts);
+    let keys: Vec<TargetKey> = plan
+        .steps
+        .iter()
+        .flat_map(|step| &step.actions)
+        .filter_map(|action| match action {
+            Action::Restore(new) => Some(new.key.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(keys, [TargetKey::Arn(TARGET.to_owned())]);
 }
