@@ -245,7 +245,7 @@ async fn apply_yes_lists_its_steps_and_says_writes_go_on() {
     expect![[r#"
         apply runs these steps, in order (numbered as in the plan):
           2. snapshot graph-plain as graph-plain-cmk-migration (or use the one an earlier run made), and wait until it is available
-          3. restore graph-plain-cmk-migration into a new cluster graph-plain-cmk encrypted with <KEY_ARN>, and wait
+          3. restore graph-plain-cmk-migration into a new cluster graph-plain-cmk encrypted with <TARGET_KEY_ARN>, and wait
           4. set the backup and maintenance settings a restore cannot carry on graph-plain-cmk
           5. create instance graph-plain-1-cmk in graph-plain-cmk like graph-plain-1, and wait
           6. the rule judges graph-plain-cmk COMPLIANT (judged with the rule's own code)
@@ -253,7 +253,7 @@ async fn apply_yes_lists_its_steps_and_says_writes_go_on() {
           1. Let the operator use the key through Neptune (key policy)
         Then apply stops. It prints the cut-over for a human and never runs it: it never changes or deletes graph-plain.
     "#]]
-    .assert_eq(&normalize(preview));
+    .assert_eq(&normalize(preview, &[(target.arn().unwrap(), "<TARGET_KEY_ARN>")]));
     assert!(!preview.contains("delete-db-cluster"), "{preview}");
     expect![[r#"
         WARNING: apply does not stop writes. graph-plain keeps taking writes while apply copies it, and anything written after the snapshot is taken (for a clone, after its latest restorable time) is not in the new cluster. To stop writes first: stop or pause the applications that write to it.
@@ -538,8 +538,10 @@ fn help_shows_examples_exit_codes_and_defaults() {
               --level <LEVEL>
                   desiredEncryptionLevel: CUSTOMER_MANAGED, EXTERNAL or CLOUDHSM
 
+                  [default: CUSTOMER_MANAGED]
+
               --allowed-key <KEY_ARN>
-                  allowedKmsKeyArns entry (repeatable)
+                  allowedKmsKeyArns entry (repeatable); default: any customer managed key
 
               --allow-disabled-keys
                   requireEnabledKey=false: accept keys that are not Enabled
@@ -596,8 +598,10 @@ fn help_shows_examples_exit_codes_and_defaults() {
               --level <LEVEL>
                   desiredEncryptionLevel: CUSTOMER_MANAGED, EXTERNAL or CLOUDHSM
 
+                  [default: CUSTOMER_MANAGED]
+
               --allowed-key <KEY_ARN>
-                  allowedKmsKeyArns entry (repeatable)
+                  allowedKmsKeyArns entry (repeatable); default: any customer managed key
 
               --allow-disabled-keys
                   requireEnabledKey=false: accept keys that are not Enabled

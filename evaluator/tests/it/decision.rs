@@ -725,6 +725,7 @@ fn snapshot_with_aws_managed_key() {
                 key_manager: KeyManager::Aws,
                 key_state: KeyState::Enabled,
                 origin: KeyOrigin::AwsKms,
+                deletion: None,
             }),
             ..World::default()
         },
@@ -749,6 +750,7 @@ fn snapshot_with_aws_managed_key_in_a_long_partition() {
                 key_manager: KeyManager::Aws,
                 key_state: KeyState::Enabled,
                 origin: KeyOrigin::AwsKms,
+                deletion: None,
             }),
             ..World::default()
         },

@@ -99,6 +99,10 @@ fn action_line(action: &Action) -> String {
         Action::AddRole { cluster, role } => {
             format!("attach IAM role {} to {cluster}", role.role_arn)
         }
+        Action::CreateEndpoint(endpoint) => format!(
+            "create custom endpoint {} on {} (not waited for)",
+            endpoint.identifier, endpoint.cluster
+        ),
         Action::CreateKey { alias, .. } => format!("create key {alias}"),
         Action::CancelKeyDeletion { key_arn } => format!("cancel the deletion of {key_arn}"),
         Action::EnableKey { key_arn } => format!("enable {key_arn}"),
